@@ -1,0 +1,38 @@
+# The two commands of the README. Both create .venv if needed and install everything from the
+# package registries; nothing else has to be installed by hand.
+#   make repro   runs the whole DVC pipeline on the embedded default data
+#   make test    runs the default test suite (the slow tests: make test-slow)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# CPU torch first so the package's torch range is already met (see README, "GPU").
+TORCH_REQUIREMENTS ?= requirements/torch-cpu.txt
+STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: repro test test-slow bench install clean-venv
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml $(TORCH_REQUIREMENTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	if [ -n "$(TORCH_REQUIREMENTS)" ]; then $(BIN)/python -m pip install --quiet -r $(TORCH_REQUIREMENTS); fi
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+repro: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
+
+test: $(STAMP)
+	$(BIN)/lint-imports
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+test-slow: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -m slow -p no:cacheprovider
+
+bench: $(STAMP)
+	for script in benchmarks/bench_*.py; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python $$script || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,71 @@
+"""Strict, typed access to ``params.yaml``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "params.yaml"
+>>> _ = path.write_text("simulate:\\n  seed: 1\\n  n_images: -4\\n")
+>>> load_section(path, "simulate")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+cxrqa.config.loader.ConfigError: ...params.yaml: missing key 'simulate.base_images'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from cxrqa.config.loader import ConfigError, build, read_yaml
+from cxrqa.config.schema import SECTIONS, SimulateParams
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+__all__ = ["ConfigError", "DEFAULT_PARAMS", "SECTIONS", "SimulateParams", "load_params", "load_section"]
+
+
+def load_section(path: str | Path, section: str, overrides: dict[str, Any] | None = None) -> Any:
+    """Load one section of a parameter file as its frozen dataclass.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``params.yaml`` file.
+    section : str
+        Top-level section name, a key of :data:`SECTIONS`.
+    overrides : dict, optional
+        Values that replace the file's (command-line options); ``None`` values are ignored.
+
+    Raises
+    ------
+    ConfigError
+        When the section is missing, or a key is unknown, missing or mistyped.
+    """
+    if section not in SECTIONS:
+        raise ConfigError(f"no schema for section '{section}' (known: {', '.join(SECTIONS)})")
+    data = read_yaml(path)
+    if section not in data:
+        raise ConfigError(f"{path}: missing section '{section}'")
+    values = dict(data[section] or {})
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return build(SECTIONS[section], values, where=section, source=path)
+
+
+def load_params(path: str | Path = DEFAULT_PARAMS) -> dict[str, Any]:
+    """Load and check every section of a parameter file; unknown sections are errors."""
+    data = read_yaml(path)
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown section '{unknown[0]}' (known: {', '.join(SECTIONS)})"
+        )
+    return {name: build(SECTIONS[name], data[name], where=name, source=path) for name in data}
+
+
+def as_dict(params: Any) -> dict[str, Any]:
+    """A plain ``dict`` of a parameter dataclass (paths as strings), for logs and checkpoints."""
+    return {
+        key: str(value) if isinstance(value, Path) else value
+        for key, value in dataclasses.asdict(params).items()
+    }

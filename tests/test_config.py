@@ -1,0 +1,79 @@
+"""The strict parameter loader names the key and the file for every kind of mistake."""
+
+from pathlib import Path
+
+import pytest
+
+from cxrqa.config import ConfigError, SimulateParams, load_params, load_section
+
+VALID = """\
+simulate:
+  seed: 7
+  n_images: 20
+  base_images: builtin
+  phantom_fraction: 0.5
+  rows: 512
+  cols: 448
+  n_readers: 10
+  n_acceptability_readers: 3
+  workers: 1
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_valid_section_becomes_frozen_typed_object(tmp_path):
+    params = load_section(write(tmp_path, VALID), "simulate")
+    assert isinstance(params, SimulateParams)
+    assert params.n_images == 20 and params.phantom_fraction == 0.5
+    with pytest.raises(AttributeError):
+        params.n_images = 3  # frozen
+
+
+def test_int_is_accepted_for_float(tmp_path):
+    params = load_section(write(tmp_path, VALID.replace("0.5", "1")), "simulate")
+    assert params.phantom_fraction == 1.0 and isinstance(params.phantom_fraction, float)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (VALID + "  colour: red\n", "unknown key 'simulate.colour'"),
+        (VALID.replace("  rows: 512\n", ""), "missing key 'simulate.rows'"),
+        (VALID.replace("n_images: 20", "n_images: twenty"), "key 'simulate.n_images' must be an integer"),
+        (VALID.replace("n_images: 20", "n_images: 2.5"), "key 'simulate.n_images' must be an integer"),
+        (VALID.replace("seed: 7", "seed: true"), "key 'simulate.seed' must be an integer"),
+        (VALID.replace("n_images: 20", "n_images: -3"), "'simulate.n_images' must be at least 1"),
+        (VALID.replace("phantom_fraction: 0.5", "phantom_fraction: 1.5"), "'simulate.phantom_fraction'"),
+    ],
+)
+def test_mistakes_name_key_and_file(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_section(path, "simulate")
+    assert message in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_unknown_section_and_missing_file(tmp_path):
+    path = write(tmp_path, VALID + "trian:\n  epochs: 3\n")
+    with pytest.raises(ConfigError, match="unknown section 'trian'"):
+        load_params(path)
+    with pytest.raises(ConfigError, match="not found"):
+        load_section(tmp_path / "absent.yaml", "simulate")
+
+
+def test_overrides_replace_file_values_and_are_checked(tmp_path):
+    path = write(tmp_path, VALID)
+    assert load_section(path, "simulate", {"n_images": 5, "seed": None}).n_images == 5
+    with pytest.raises(ConfigError, match="simulate.n_images"):
+        load_section(path, "simulate", {"n_images": "x"})
+
+
+def test_repository_params_file_is_valid():
+    params = load_params(Path(__file__).parents[1] / "params.yaml")
+    assert "simulate" in params
