@@ -1,0 +1,52 @@
+"""Statistics engine of cxrqa: everything the paper computed in MedCalc, as tidy DataFrames.
+
+Every function takes tidy data (a long DataFrame with column names, or paired arrays) and
+returns one :class:`pandas.DataFrame` with the fixed columns of :data:`COLUMNS`
+(``metric, estimate, se, ci_low, ci_high, statistic, df1, df2, p_value, n, method``), so that
+results per dimension can be concatenated. Nothing is rounded; user errors raise
+``ValueError`` naming the problem. Differences are always ``a - b``; ROC conventions
+(``positive``, ``direction``) are required arguments. This package never imports torch.
+
+Examples
+--------
+>>> import cxrqa.stats as cs
+>>> res = cs.paired_ttest([7.0, 8.1, 6.4, 9.0], [7.2, 7.9, 6.0, 8.8])
+>>> list(res.columns) == list(cs.COLUMNS)
+True
+"""
+
+from cxrqa.stats._result import COLUMNS
+from cxrqa.stats.bland_altman import bland_altman
+from cxrqa.stats.bootstrap import bootstrap, bootstrap_weights, ci_from_distribution
+from cxrqa.stats.comparison import mad, paired_ttest, pearson
+from cxrqa.stats.diagnostic import clopper_pearson, diagnostic_accuracy
+from cxrqa.stats.hypothesis_tests import anova_oneway, chi_square, wilcoxon
+from cxrqa.stats.icc import ICC_FORMS, icc, icc_a1_weighted, icc_anova
+from cxrqa.stats.kappa import fleiss_kappa, weighted_kappa
+from cxrqa.stats.roc import auc_weighted, delong_test, roc, roc_curve
+
+__all__ = [
+    "COLUMNS",
+    "ICC_FORMS",
+    "anova_oneway",
+    "auc_weighted",
+    "bland_altman",
+    "bootstrap",
+    "bootstrap_weights",
+    "chi_square",
+    "ci_from_distribution",
+    "clopper_pearson",
+    "delong_test",
+    "diagnostic_accuracy",
+    "fleiss_kappa",
+    "icc",
+    "icc_a1_weighted",
+    "icc_anova",
+    "mad",
+    "paired_ttest",
+    "pearson",
+    "roc",
+    "roc_curve",
+    "weighted_kappa",
+    "wilcoxon",
+]

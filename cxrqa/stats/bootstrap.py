@@ -194,8 +194,13 @@ def bootstrap(
     Raises
     ------
     ValueError
-        Unknown ``method``, a missing cluster column, fewer than two units, or fewer than
-        two resamples.
+        Unknown ``method``, a missing cluster column, fewer than two units, fewer than
+        two resamples, or a statistic undefined in more than half the resamples.
+
+    Notes
+    -----
+    Resamples where the statistic is undefined (NaN or infinite, e.g. an AUC of a resample
+    with one class only) are dropped and counted in ``method``.
 
     References
     ----------
@@ -250,9 +255,20 @@ def bootstrap(
     theta_hat = float(evaluate(np.ones((1, n)))[0])
     weights = bootstrap_weights(n, int(n_resamples), seed, clusters)
     theta_boot = evaluate(weights)
+    finite = np.isfinite(theta_boot)
+    dropped = int((~finite).sum())
+    if dropped > n_resamples // 2:
+        raise ValueError(
+            f"the statistic is undefined (NaN/inf) in {dropped} of {n_resamples} resamples: too few units for a bootstrap"
+        )
+    theta_boot = theta_boot[finite]
     theta_jack = evaluate(_jackknife_weights(n, clusters)) if method == "bca" else None
+    if theta_jack is not None and not np.isfinite(theta_jack).all():
+        raise ValueError("the statistic is undefined in a leave-one-out sample: use method='percentile'")
     lo, hi = ci_from_distribution(theta_hat, theta_boot, method=method, confidence=confidence, theta_jack=theta_jack)
     unit = f"clusters of {cluster!r}" if cluster else "rows"
+    if dropped:
+        unit += f" ({dropped} degenerate resamples with an undefined statistic dropped)"
     return make_frame(
         [
             {
