@@ -16,6 +16,7 @@ from cxrqa.config import ConfigError
 
 #: ``(command name, module with register(subparsers))``, in the order --help lists them.
 COMMAND_MODULES: list[tuple[str, str]] = [
+    ("simulate", "cxrqa.simulate.command"),
 ]
 
 

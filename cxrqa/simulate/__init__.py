@@ -1,0 +1,1 @@
+"""The digital reader study: phantoms, real-image variations, degradations, readers, DICOM output."""

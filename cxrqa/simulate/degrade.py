@@ -1,0 +1,207 @@
+"""Degradations of known severity, one family per quality dimension.
+
+An image's latent quality per dimension, ``q`` in [1, 10], fixes a severity ``s = (10 - q) / 9``
+that drives one degradation chosen per image from each family:
+
+gray-level
+    ``underexposure`` (quantum noise from a lower photon count), ``overexposure`` (detector
+    saturation that burns out the lungs), ``low_contrast`` (a window too wide, a flat image),
+    ``high_contrast`` (a window too narrow, clipping lungs and mediastinum) and ``gamma`` (a
+    wrong tone curve, too dark or too light).
+sharpness
+    ``focal_blur`` (Gaussian point-spread of a large focal spot or a thick scintillator),
+    ``motion`` (linear patient motion in a random direction) and ``oversmoothing`` (a coarse
+    effective sampling, as from binning or heavy noise reduction).
+
+Within a family the parameters are matched through an equivalent Gaussian blur sigma (sharpness,
+by the spatial frequency where the MTF falls to 50 %) or an equivalent loss of usable contrast
+(gray-level), so that equal severities look about equally bad whichever member is drawn.
+
+References
+----------
+.. [1] European Commission (1996) European guidelines on quality criteria for diagnostic
+   radiographic images, EUR 16260 (the criteria the paper's categories follow).
+.. [2] Samei E, Flynn MJ, Reimann DA (1998) A method for measuring the presampled MTF of digital
+   radiographic systems using an edge test device. Med Phys 25:102-113 (MTF50 as blur summary).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+__all__ = [
+    "GRAY_LEVEL_DEGRADATIONS",
+    "SHARPNESS_DEGRADATIONS",
+    "Degradation",
+    "apply_degradations",
+    "severity_from_quality",
+]
+
+GRAY_LEVEL_DEGRADATIONS = ("underexposure", "overexposure", "low_contrast", "high_contrast", "gamma")
+SHARPNESS_DEGRADATIONS = ("focal_blur", "motion", "oversmoothing")
+
+#: Photon count per pixel behind air for a well-exposed film; sets the noise at severity 0.
+_FULL_DOSE_COUNTS = 60000.0
+#: Attenuation scale between the phantom's units and the detector's log signal.
+_MU = 1.6
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """What was done to one image, recorded in ``truth.csv``.
+
+    Attributes
+    ----------
+    gray_level_kind, sharpness_kind : str
+        Members of :data:`GRAY_LEVEL_DEGRADATIONS` and :data:`SHARPNESS_DEGRADATIONS`.
+    gray_level_severity, sharpness_severity : float
+        Severities in [0, 1].
+    blur_sigma_px : float
+        Equivalent Gaussian sigma of the sharpness degradation, in output pixels.
+    motion_angle_deg : float
+        Direction of motion blur (only meaningful for ``motion``).
+    dose_factor : float
+        Photon count relative to a well-exposed film.
+    window_factor : float
+        Display window width relative to the ideal one.
+    gamma : float
+        Exponent of the display tone curve.
+    """
+
+    gray_level_kind: str
+    sharpness_kind: str
+    gray_level_severity: float
+    sharpness_severity: float
+    blur_sigma_px: float
+    motion_angle_deg: float
+    dose_factor: float
+    window_factor: float
+    gamma: float
+
+
+def severity_from_quality(quality: float) -> float:
+    """Map a latent quality in [1, 10] to a severity in [0, 1] (10 is flawless).
+
+    >>> severity_from_quality(10.0), severity_from_quality(1.0)
+    (0.0, 1.0)
+    """
+    if not 1.0 <= quality <= 10.0:
+        raise ValueError(f"latent quality must lie in [1, 10], got {quality}")
+    return (10.0 - quality) / 9.0
+
+
+def draw_degradation(
+    gray_level_quality: float, sharpness_quality: float, rng: np.random.Generator
+) -> Degradation:
+    """Choose the degradation kinds and their parameters for one image."""
+    s_gray = severity_from_quality(gray_level_quality)
+    s_sharp = severity_from_quality(sharpness_quality)
+    gray_kind = str(rng.choice(GRAY_LEVEL_DEGRADATIONS, p=(0.3, 0.15, 0.2, 0.15, 0.2)))
+    sharp_kind = str(rng.choice(SHARPNESS_DEGRADATIONS, p=(0.45, 0.3, 0.25)))
+    # Sharpness: sigma 0.6 px for a flawless film, about 3 px at q = 7, about 9 px at q = 3.
+    sigma = 0.6 + 11.0 * s_sharp**1.25
+    # Gray level: a mild residual deviation even at severity 0 keeps films from being identical.
+    dose = 1.0
+    window = 1.0
+    gamma = 1.0
+    if gray_kind == "underexposure":
+        dose = 10.0 ** (-3.2 * s_gray)
+    elif gray_kind == "overexposure":
+        dose = 1.0 + 2.5 * s_gray
+    elif gray_kind == "low_contrast":
+        window = 1.0 + 5.0 * s_gray
+    elif gray_kind == "high_contrast":
+        window = 1.0 / (1.0 + 4.0 * s_gray)
+    else:
+        gamma = float(np.exp(rng.choice((-1.0, 1.0)) * 2.2 * s_gray))
+    return Degradation(
+        gray_level_kind=gray_kind,
+        sharpness_kind=sharp_kind,
+        gray_level_severity=float(s_gray),
+        sharpness_severity=float(s_sharp),
+        blur_sigma_px=float(sigma),
+        motion_angle_deg=float(rng.uniform(0.0, 180.0)),
+        dose_factor=float(dose),
+        window_factor=float(window),
+        gamma=float(gamma),
+    )
+
+
+def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:
+    """Normalised line kernel of ``length`` pixels at ``angle_deg``, anti-aliased."""
+    size = int(np.ceil(length)) | 1
+    kernel = np.zeros((size, size), dtype=np.float32)
+    centre = size // 2
+    steps = max(int(length * 4), 2)
+    t = np.linspace(-length / 2, length / 2, steps)
+    angle = np.deg2rad(angle_deg)
+    rr = centre + t * np.sin(angle)
+    cc = centre + t * np.cos(angle)
+    np.add.at(kernel, (np.clip(np.round(rr).astype(int), 0, size - 1), np.clip(np.round(cc).astype(int), 0, size - 1)), 1.0)
+    kernel = ndimage.gaussian_filter(kernel, 0.5)
+    return kernel / kernel.sum()
+
+
+def _blur(attenuation: np.ndarray, degradation: Degradation) -> np.ndarray:
+    sigma = degradation.blur_sigma_px
+    if degradation.sharpness_kind == "focal_blur" or sigma < 0.8:
+        return ndimage.gaussian_filter(attenuation, sigma)
+    if degradation.sharpness_kind == "motion":
+        # A line of length L halves the MTF near 0.6 / L cycles/px; Gaussian sigma near 0.19 / f50.
+        # Motion blurs one direction only, so the length is stretched to look equally bad.
+        base = ndimage.gaussian_filter(attenuation, 0.6)
+        length = 4.0 * sigma
+        return ndimage.convolve(base, _motion_kernel(length, degradation.motion_angle_deg), mode="nearest")
+    # Over-smoothing: coarse sampling (box of ~2.8 sigma) then linear reconstruction.
+    factor = max(2.8 * sigma, 1.0)
+    small = ndimage.zoom(ndimage.uniform_filter(attenuation, int(round(factor))), 1.0 / factor, order=1)
+    restored = ndimage.zoom(small, np.array(attenuation.shape) / np.array(small.shape), order=1)
+    return ndimage.gaussian_filter(restored[: attenuation.shape[0], : attenuation.shape[1]], 0.6)
+
+
+def apply_degradations(
+    attenuation: np.ndarray,
+    body_mask: np.ndarray,
+    degradation: Degradation,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Turn a clean attenuation map into a degraded display image in [0, 1].
+
+    Order of the physics: the sharpness degradation blurs the projected anatomy (focal spot and
+    motion act before detection), the detector counts photons with Poisson noise and saturates,
+    the log signal is windowed and passed through a tone curve.
+
+    Parameters
+    ----------
+    attenuation : ndarray
+        Projected attenuation, 0 for air.
+    body_mask : ndarray of bool
+        Pixels inside the patient, where the display window is chosen.
+    degradation : Degradation
+        Parameters of both degradations.
+    rng : numpy.random.Generator
+        Source of the quantum noise.
+
+    Returns
+    -------
+    ndarray of float32
+        Display values, 0 = black (air), 1 = white (dense bone), MONOCHROME2 sense.
+    """
+    blurred = _blur(attenuation.astype(np.float32, copy=False), degradation)
+    counts = _FULL_DOSE_COUNTS * degradation.dose_factor * np.exp(-_MU * blurred)
+    noisy = counts + np.sqrt(counts) * rng.standard_normal(counts.shape, dtype=np.float32)
+    # Detector saturation: at full dose only direct exposure (attenuation below 0.15) saturates;
+    # overexposure pushes the threshold into the lungs, which burn out.
+    saturation = _FULL_DOSE_COUNTS * np.exp(-_MU * 0.15)
+    noisy = np.clip(noisy, 1.0, saturation)
+    signal = -np.log(noisy / (_FULL_DOSE_COUNTS * degradation.dose_factor)) / _MU
+    inside = signal[body_mask]
+    low, high = np.percentile(inside[:: max(inside.size // 200_000, 1)], (0.5, 99.7))
+    centre, width = (low + high) / 2, (high - low) * degradation.window_factor
+    display = np.clip((signal - (centre - width / 2)) / width, 0.0, 1.0)
+    if degradation.gamma != 1.0:
+        display = display**degradation.gamma
+    return display.astype(np.float32)
