@@ -1,0 +1,1 @@
+"""Decoding to model inputs: diagnostic-region crop, resize, ROI masks, and the data split."""

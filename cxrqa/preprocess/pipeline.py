@@ -1,0 +1,303 @@
+"""From radiograph files to model inputs: decode, crop, resize, write; a batch never stops on a bad file.
+
+For each file :func:`preprocess_file` reads it (:func:`cxrqa.io.read.read_radiograph`), finds the
+diagnostic-region crop (:func:`cxrqa.preprocess.crop.find_crop`), resizes the crop box to
+``height x width`` and writes
+
+* ``images/<image_id>.png``: 16-bit grayscale PNG, value ``round(65535 * y)`` of the display
+  value ``y`` in [0, 1] (bright = attenuating);
+* ``rois/<image_id>.png``: 8-bit PNG, 255 inside the region of interest. It is the file's true lung
+  mask (``<masks_dir>/<image_id>.png``, same grid as the image, as the simulator writes them)
+  under the same crop and resize when one exists (``roi_source = mask``), otherwise the estimated
+  lung mask of :func:`cxrqa.preprocess.crop.estimate_lungs` (``estimated``), or the whole image
+  when no lungs were found (``none``).
+
+:func:`preprocess_many` runs it over many files in a process pool (results stream back in order;
+each worker holds one image at a time, so memory does not grow with the number of files) and
+writes ``manifest.csv`` (one row per image) and ``errors.csv`` (``file, reason, detail``: one row
+per unusable file, reason codes of :data:`cxrqa.io.errors.REASONS`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from cxrqa.config.schema import PreprocessParams
+from cxrqa.io.errors import UnusableImage
+from cxrqa.io.read import read_radiograph
+from cxrqa.preprocess.crop import Box, find_crop
+
+__all__ = [
+    "MANIFEST_COLUMNS",
+    "ERROR_COLUMNS",
+    "Task",
+    "collect_inputs",
+    "fit_aspect",
+    "make_tasks",
+    "preprocess_file",
+    "preprocess_many",
+]
+
+#: Columns of ``manifest.csv``, in order.
+MANIFEST_COLUMNS: list[str] = [
+    "image_id", "source_file", "image_file", "roi_file", "modality", "vendor", "model",
+    "photometric_interpretation", "bits_allocated", "bits_stored", "pixel_representation",
+    "transfer_syntax", "pixel_spacing_row_mm", "pixel_spacing_col_mm", "spacing_source",
+    "original_rows", "original_cols", "crop_top", "crop_left", "crop_bottom", "crop_right",
+    "crop_method", "roi_source", "out_rows", "out_cols", "out_spacing_row_mm", "out_spacing_col_mm",
+    "modality_lut", "voi_lut", "view_position",
+]  # fmt: skip
+#: Columns of ``errors.csv``.
+ERROR_COLUMNS: list[str] = ["file", "reason", "detail"]
+
+_RESAMPLE = {"area": Image.Resampling.BOX, "lanczos": Image.Resampling.LANCZOS, "bilinear": Image.Resampling.BILINEAR}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file to preprocess: its id, path and optional true lung mask."""
+
+    image_id: str
+    path: Path
+    mask: Path | None = None
+
+
+def collect_inputs(inputs: Sequence[str | Path]) -> list[Path]:
+    """Files named in ``inputs``, folders expanded recursively (sorted; hidden files skipped).
+
+    Raises
+    ------
+    FileNotFoundError
+        When an input does not exist.
+    """
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"input not found: {path}")
+    return files
+
+
+def make_tasks(files: Iterable[Path], masks_dir: str | Path | None = None) -> list[Task]:
+    """One task per file; the id is the file name without its extension, made unique with ``_2``, ...
+
+    >>> [t.image_id for t in make_tasks([Path("a/CXR1.dcm"), Path("b/CXR1.dcm"), Path("IM0")])]
+    ['CXR1', 'CXR1_2', 'IM0']
+    """
+    seen: dict[str, int] = {}
+    tasks = []
+    masks = Path(masks_dir) if masks_dir else None
+    for path in files:
+        stem = path.name.split(".")[0] if not path.name.startswith(".") else path.name
+        stem = stem or path.name
+        count = seen.get(stem, 0) + 1
+        seen[stem] = count
+        image_id = stem if count == 1 else f"{stem}_{count}"
+        mask = masks / f"{stem}.png" if masks is not None else None
+        tasks.append(Task(image_id, path, mask if mask is not None and mask.is_file() else None))
+    return tasks
+
+
+def fit_aspect(box: Box, rows: int, cols: int, ratio: float) -> Box:
+    """Grow ``box`` about its centre to height/width ``ratio``, staying inside the image.
+
+    >>> fit_aspect(Box(100, 100, 300, 300), 1000, 1000, 1.5)
+    Box(top=50, left=100, bottom=350, right=300)
+    >>> fit_aspect(Box(0, 0, 400, 400), 500, 400, 1.5)  # no room: as close as the image allows
+    Box(top=0, left=0, bottom=500, right=400)
+    """
+    height, width = box.height, box.width
+    if height / width < ratio:
+        height = min(rows, int(round(width * ratio)))
+    else:
+        width = min(cols, int(round(height / ratio)))
+    centre_r, centre_c = (box.top + box.bottom) / 2, (box.left + box.right) / 2
+    top = int(round(min(max(centre_r - height / 2, 0), rows - height)))
+    left = int(round(min(max(centre_c - width / 2, 0), cols - width)))
+    return Box(top, left, top + height, left + width)
+
+
+def _resize(array: np.ndarray, box: tuple[float, float, float, float], size: tuple[int, int], resample) -> np.ndarray:
+    """Resize the ``box`` (left, top, right, bottom; source pixels) of ``array`` to ``size`` (W, H)."""
+    image = Image.fromarray(np.ascontiguousarray(array, dtype=np.float32))
+    return np.asarray(image.resize(size, resample=resample, box=box), dtype=np.float32)
+
+
+def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -> dict[str, Any]:
+    """Preprocess one file and write its image and ROI; returns its manifest row.
+
+    Raises
+    ------
+    UnusableImage
+        When the file cannot be used (see :mod:`cxrqa.io.errors`).
+    """
+    out_dir = Path(out_dir)
+    radiograph = read_radiograph(
+        task.path, modalities=tuple(params.modalities), min_size=params.min_size, voi=params.voi
+    )
+    image = radiograph.image
+    rows, cols = image.shape
+    crop = find_crop(
+        image,
+        work_size=params.work_size,
+        margin_lateral=params.margin_lateral,
+        margin_top=params.margin_top,
+        margin_bottom=params.margin_bottom,
+    )
+    box = crop.box
+    if params.aspect == "expand":
+        box = fit_aspect(box, rows, cols, params.height / params.width)
+    size = (params.width, params.height)
+    source_box = (float(box.left), float(box.top), float(box.right), float(box.bottom))
+    out = _resize(image, source_box, size, _RESAMPLE[params.resample])
+    pixels = np.rint(np.clip(out, 0.0, 1.0) * 65535.0).astype(np.uint16)
+
+    roi, roi_source = _roi(task, crop, box, rows, cols, size)
+    (out_dir / "images").mkdir(parents=True, exist_ok=True)
+    (out_dir / "rois").mkdir(parents=True, exist_ok=True)
+    image_file = Path("images") / f"{task.image_id}.png"
+    roi_file = Path("rois") / f"{task.image_id}.png"
+    Image.fromarray(pixels).save(out_dir / image_file, compress_level=params.png_compress_level)
+    Image.fromarray(roi).save(out_dir / roi_file, compress_level=params.png_compress_level)
+
+    meta = radiograph.meta
+    row_mm, col_mm = meta["pixel_spacing_row_mm"], meta["pixel_spacing_col_mm"]
+    return {
+        "image_id": task.image_id,
+        "source_file": str(task.path),
+        "image_file": image_file.as_posix(),
+        "roi_file": roi_file.as_posix(),
+        **{k: meta[k] for k in ("modality", "vendor", "model", "photometric_interpretation",
+                                "bits_allocated", "bits_stored", "pixel_representation",
+                                "transfer_syntax", "pixel_spacing_row_mm", "pixel_spacing_col_mm",
+                                "spacing_source")},
+        "original_rows": rows,
+        "original_cols": cols,
+        "crop_top": box.top,
+        "crop_left": box.left,
+        "crop_bottom": box.bottom,
+        "crop_right": box.right,
+        "crop_method": crop.method,
+        "roi_source": roi_source,
+        "out_rows": params.height,
+        "out_cols": params.width,
+        "out_spacing_row_mm": row_mm * box.height / params.height if row_mm else None,
+        "out_spacing_col_mm": col_mm * box.width / params.width if col_mm else None,
+        "modality_lut": meta["modality_lut"],
+        "voi_lut": meta["voi_lut"],
+        "view_position": meta["view_position"],
+    }  # fmt: skip
+
+
+def _roi(task: Task, crop, box: Box, rows: int, cols: int, size: tuple[int, int]) -> tuple[np.ndarray, str]:
+    """The ROI on the output grid (uint8, 255 inside) and where it came from."""
+    area = Image.Resampling.BOX
+    if task.mask is not None:
+        mask = np.asarray(Image.open(task.mask).convert("L")) >= 128
+        if mask.shape == (rows, cols):
+            source = (float(box.left), float(box.top), float(box.right), float(box.bottom))
+            fraction = _resize(mask.astype(np.float32), source, size, area)
+            return np.where(fraction >= 0.5, 255, 0).astype(np.uint8), "mask"
+    small = crop.lung_mask_small
+    if small.any():
+        f_row, f_col = crop.scale
+        source = (
+            box.left / f_col, box.top / f_row,
+            min(box.right / f_col, small.shape[1]), min(box.bottom / f_row, small.shape[0]),
+        )  # fmt: skip
+        fraction = _resize(small.astype(np.float32), source, size, Image.Resampling.BILINEAR)
+        return np.where(fraction >= 0.5, 255, 0).astype(np.uint8), "estimated"
+    return np.full((size[1], size[0]), 255, dtype=np.uint8), "none"
+
+
+def _work(job: tuple[Task, str, PreprocessParams]) -> tuple[str, dict[str, Any] | None, tuple[str, str, str] | None]:
+    task, out_dir, params = job
+    try:
+        return task.image_id, preprocess_file(task, out_dir, params), None
+    except UnusableImage as error:
+        return task.image_id, None, (str(task.path), error.reason, error.detail)
+    except Exception as error:  # a bug or an unforeseen file: record it, keep the batch going
+        return task.image_id, None, (str(task.path), "unreadable", f"unexpected {type(error).__name__}: {error}")
+
+
+def preprocess_many(
+    tasks: Sequence[Task],
+    out_dir: str | Path,
+    params: PreprocessParams,
+    *,
+    workers: int | None = None,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Preprocess ``tasks`` in a process pool; write ``manifest.csv`` and ``errors.csv`` in ``out_dir``.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        From :func:`make_tasks`.
+    out_dir : str or Path
+        Output folder; ``images/``, ``rois/`` and the two CSV files are written there.
+    params : PreprocessParams
+        Preprocessing parameters.
+    workers : int, optional
+        Worker processes; default ``params.workers`` (0 = one per CPU core). 1 runs in this process.
+    progress : bool
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    manifest, errors : pandas.DataFrame
+        The two tables as written (manifest rows in input order).
+    """
+    from tqdm import tqdm
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workers = params.workers if workers is None else workers
+    workers = workers or (os.cpu_count() or 1)
+    workers = max(1, min(workers, len(tasks) or 1))
+    jobs = [(task, str(out_dir), params) for task in tasks]
+    rows: list[dict[str, Any]] = []
+    errors: list[tuple[str, str, str]] = []
+    bar = tqdm(total=len(jobs), desc="preprocess", unit="image", disable=not progress)
+    pool = None
+    try:
+        if workers == 1:
+            results: Iterable = map(_work, jobs)
+        else:
+            pool = multiprocessing.get_context("fork" if os.name == "posix" else "spawn").Pool(workers)
+            results = pool.imap(_work, jobs, chunksize=1)
+        for _, row, error in results:
+            if row is not None:
+                rows.append(row)
+            else:
+                errors.append(error)
+                bar.set_postfix_str(f"{len(errors)} unusable", refresh=False)
+            bar.update()
+        if pool is not None:
+            pool.close()
+            pool.join()
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.terminate()
+    manifest = pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
+    error_table = pd.DataFrame(errors, columns=ERROR_COLUMNS)
+    manifest.to_csv(out_dir / "manifest.csv", index=False)
+    error_table.to_csv(out_dir / "errors.csv", index=False)
+    return manifest, error_table
