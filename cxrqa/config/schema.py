@@ -8,6 +8,7 @@ and raise ``ValueError`` with the dotted key in the message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,227 @@ class SimulateParams:
             raise ValueError(f"'simulate.workers' must be 0 or more, got {self.workers}")
 
 
+@dataclass(frozen=True)
+class LossParams:
+    """Training loss of CaHDC-RGA (``model.loss``; :class:`cxrqa.models.losses.CaHDCLoss`).
+
+    Attributes
+    ----------
+    kind : {"l_alpha", "mse"}
+        Per-image error: the paper's L_alpha, ``(s - MOS)^2 / MOS^alpha``, or plain squared error.
+    alpha : float
+        Exponent of L_alpha (paper: 1).
+    aux_weight : float
+        Weight b_i of each side score's term (paper: 0.1; 0 disables).
+    roi_weight : float
+        Weight of the term pulling the attention map towards the ROI masks (0 disables).
+    """
+
+    kind: Literal["l_alpha", "mse"]
+    alpha: float
+    aux_weight: float
+    roi_weight: float
+
+    def validate(self) -> None:
+        if self.aux_weight < 0 or self.roi_weight < 0:
+            raise ValueError(
+                "'model.loss.aux_weight' and 'model.loss.roi_weight' must be 0 or more, "
+                f"got {self.aux_weight} and {self.roi_weight}"
+            )
+
+
+@dataclass(frozen=True)
+class OptimParams:
+    """Adam and the learning-rate schedule (``model.optim``; :mod:`cxrqa.models.schedule`).
+
+    The rate at step t is ``max(base_lr * decay ** (t / decay_steps), min_lr)`` (paper, Eq. 3).
+
+    Attributes
+    ----------
+    base_lr, min_lr : float
+        alpha_0 and alpha_m (paper: 1e-3 and 3e-5).
+    decay : float
+        d (paper: 0.8).
+    decay_steps : float
+        Steps per factor d (paper: 100, from its ``d^(0.01 t)``).
+    beta1, beta2, eps : float
+        Adam settings (paper: 0.9, 0.999, 1e-8).
+    weight_decay : float
+        L2 penalty of Adam (not in the paper: 0).
+    """
+
+    base_lr: float
+    min_lr: float
+    decay: float
+    decay_steps: float
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+
+    def validate(self) -> None:
+        if not 0 < self.min_lr <= self.base_lr:
+            raise ValueError(
+                f"'model.optim' needs 0 < min_lr <= base_lr, got {self.min_lr} and {self.base_lr}"
+            )
+        if not 0 < self.decay <= 1 or self.decay_steps <= 0:
+            raise ValueError(
+                f"'model.optim.decay' must lie in (0, 1] and 'model.optim.decay_steps' be positive, "
+                f"got {self.decay} and {self.decay_steps}"
+            )
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1) or self.eps <= 0 or self.weight_decay < 0:
+            raise ValueError("'model.optim': betas must lie in [0, 1), eps be positive, weight_decay >= 0")
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """CaHDC-RGA architecture, loss and optimiser (section ``model``; DESIGN §4).
+
+    Attributes
+    ----------
+    stem_channels : int
+        Filters of the five ResNet convolutions (paper: 32).
+    hc_channels : tuple of int
+        Filters of the four HCNet convolutions (paper: 64, 128, 256, 512).
+    sip_channels : int
+        SiPNet channels, the length of each pooled vector (paper: 64).
+    fc_hidden : int
+        Width of FC5 (paper: 128).
+    unet_channels : tuple of int
+        Widths of the three UNet levels (not given by the paper).
+    train_size : tuple of int
+        ``[height, width]`` of the training inputs (patches); fixes each SiPNet's depth R.
+    use_attention : bool
+        Build the UNet attention (false: ablation).
+    attention_mode : {"residual", "multiply"}
+        Apply the map as ``Oi * (1 + a)`` or ``Oi * a``.
+    init_score : float
+        Initial bias of the score layers (the middle of the 1-10 scale).
+    loss : LossParams
+    optim : OptimParams
+    """
+
+    stem_channels: int
+    hc_channels: tuple[int, int, int, int]
+    sip_channels: int
+    fc_hidden: int
+    unet_channels: tuple[int, int, int]
+    train_size: tuple[int, int]
+    use_attention: bool
+    attention_mode: Literal["residual", "multiply"]
+    init_score: float
+    loss: LossParams
+    optim: OptimParams
+
+    def validate(self) -> None:
+        channels = (self.stem_channels, self.sip_channels, self.fc_hidden, *self.hc_channels, *self.unet_channels)
+        if min(channels) < 1:
+            raise ValueError(f"'model' channel counts must be at least 1, got {channels}")
+        if min(self.train_size) < 64:
+            raise ValueError(f"'model.train_size' must be at least 64 pixels a side, got {self.train_size}")
+        if self.loss.roi_weight > 0 and not self.use_attention:
+            raise ValueError("'model.loss.roi_weight' > 0 needs 'model.use_attention: true'")
+
+
+@dataclass(frozen=True)
+class PreprocessParams:
+    """Decoding, diagnostic-region crop and resizing (stage ``preprocess``; DESIGN §3).
+
+    Attributes
+    ----------
+    height, width : int
+        Size of the model input in pixels (paper: 768 x 512, H x W).
+    aspect : {"stretch", "expand"}
+        ``stretch`` resizes the crop box to height x width whatever its shape (as the paper's
+        resize did); ``expand`` first grows the box, within the image, to the output's aspect ratio.
+    resample : {"area", "lanczos", "bilinear"}
+        Interpolation of the image (anti-aliased in every case); ROI masks always use area.
+    voi : {"header", "auto"}
+        ``header`` applies the file's VOI LUT or window; ``auto`` windows the 0.1-99.9 percentile range.
+    modalities : list of str
+        Accepted DICOM Modality values; other modalities are recorded as errors.
+    min_size : int
+        Smallest accepted image side in pixels.
+    margin_lateral, margin_top, margin_bottom : float
+        Crop margins around the lungs' bounding box, as fractions of its width or height.
+    work_size : int
+        Long side of the working grid the lungs are found on.
+    png_compress_level : int
+        zlib level of the written PNGs (0-9; 1 is fast and near the best size for radiographs).
+    workers : int
+        Worker processes (0 = one per CPU core).
+    """
+
+    height: int = 768
+    width: int = 512
+    aspect: Literal["stretch", "expand"] = "stretch"
+    resample: Literal["area", "lanczos", "bilinear"] = "area"
+    voi: Literal["header", "auto"] = "header"
+    modalities: tuple[str, ...] = ("CR", "DX", "DR", "RG")
+    min_size: int = 256
+    margin_lateral: float = 0.06
+    margin_top: float = 0.06
+    margin_bottom: float = 0.10
+    work_size: int = 256
+    png_compress_level: int = 1
+    workers: int = 0
+
+    def validate(self) -> None:
+        if self.height < 32 or self.width < 32:
+            raise ValueError(
+                f"'preprocess.height' and 'preprocess.width' must be at least 32, got {self.height}x{self.width}"
+            )
+        for name in ("margin_lateral", "margin_top", "margin_bottom"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"'preprocess.{name}' must lie in [0, 1], got {getattr(self, name)}")
+        if self.min_size < 1:
+            raise ValueError(f"'preprocess.min_size' must be at least 1, got {self.min_size}")
+        if self.work_size < 64:
+            raise ValueError(f"'preprocess.work_size' must be at least 64, got {self.work_size}")
+        if not 0 <= self.png_compress_level <= 9:
+            raise ValueError(f"'preprocess.png_compress_level' must lie in 0..9, got {self.png_compress_level}")
+        if self.workers < 0:
+            raise ValueError(f"'preprocess.workers' must be 0 or more, got {self.workers}")
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    """Test/training/validation split (stage ``split``; :mod:`cxrqa.preprocess.split`).
+
+    The three counts are those of the paper for its 1138 images; for another number of images they
+    are scaled proportionally (largest remainders, so they add up), see
+    :func:`cxrqa.preprocess.split.split_sizes`.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of the shuffles.
+    n_test, n_train, n_val : int
+        Split sizes for ``n_test + n_train + n_val`` images (paper: 105, 826, 207).
+    strata : int
+        Number of quality strata (quantiles of the readers' mean score; 3 = tertiles).
+    """
+
+    seed: int = 20221031
+    n_test: int = 105
+    n_train: int = 826
+    n_val: int = 207
+    strata: int = 3
+
+    def validate(self) -> None:
+        if min(self.n_test, self.n_train, self.n_val) < 0 or self.n_test + self.n_train + self.n_val < 1:
+            raise ValueError(
+                "'split.n_test', 'split.n_train' and 'split.n_val' must be 0 or more and not all 0, "
+                f"got {self.n_test}, {self.n_train}, {self.n_val}"
+            )
+        if self.strata < 1:
+            raise ValueError(f"'split.strata' must be at least 1, got {self.strata}")
+
+
 #: Schema of every section ``params.yaml`` may hold, by section name.
 SECTIONS: dict[str, type] = {
     "simulate": SimulateParams,
+    "model": ModelParams,
+    "preprocess": PreprocessParams,
+    "split": SplitParams,
 }
