@@ -16,6 +16,7 @@ True
 """
 
 from cxrqa.stats._result import COLUMNS
+from cxrqa.stats.agreement import reader_vs_rest
 from cxrqa.stats.bland_altman import bland_altman
 from cxrqa.stats.bootstrap import bootstrap, bootstrap_weights, ci_from_distribution
 from cxrqa.stats.comparison import mad, paired_ttest, pearson
@@ -45,6 +46,7 @@ __all__ = [
     "mad",
     "paired_ttest",
     "pearson",
+    "reader_vs_rest",
     "roc",
     "roc_curve",
     "weighted_kappa",

@@ -138,3 +138,15 @@ def test_roc_at_a_given_cutoff_uses_the_stated_rule():
     assert res.loc["sensitivity", "estimate"] == pytest.approx(0.8)
     assert res.loc["specificity", "estimate"] == pytest.approx(0.8)
     assert res.loc["cutoff", "estimate"] == 7.0
+
+
+def test_reader_vs_rest_matches_direct_computation(reader_study):
+    res = cs.reader_vs_rest(reader_study, "image_id", "reader_id", "score", n_resamples=200)
+    assert list(res.columns) == ["reader_id", *cs.COLUMNS]
+    assert res["reader_id"].nunique() == 10 and len(res) == 40
+    wide = reader_study.pivot(index="image_id", columns="reader_id", values="score")
+    own, rest = wide["r3"].to_numpy(), wide.drop(columns="r3").mean(axis=1).to_numpy()
+    row = res[(res["reader_id"] == "r3") & (res["metric"] == "pearson_r")].iloc[0]
+    assert row.estimate == pytest.approx(stats.pearsonr(own, rest).statistic, abs=1e-12)
+    with pytest.raises(ValueError, match="three raters"):
+        cs.reader_vs_rest(reader_study[reader_study["reader_id"].isin(["r0", "r1"])], "image_id", "reader_id", "score")
