@@ -247,7 +247,8 @@ def roc(
     # Negative edge: the next observed score beyond the positive edge on the negative side.
     beyond = uniq[sign * uniq < sign * edge_pos]
     edge_neg = (beyond.max() if direction == "higher" else beyond.min()) if beyond.size else -sign * np.inf
-    mid = (edge_pos + edge_neg) / 2 if np.isfinite(edge_pos) and np.isfinite(edge_neg) else (edge_neg if np.isfinite(edge_neg) else edge_pos)
+    # With an infinite edge (everything or nothing called positive) the cut is that infinity.
+    mid = (edge_pos + edge_neg) / 2 if np.isfinite(edge_pos) and np.isfinite(edge_neg) else (edge_pos if not np.isfinite(edge_pos) else edge_neg)
     if cutoff is not None:
         mid = float(cutoff)
     rows += [
