@@ -6,15 +6,16 @@ et al., Methods). We find that region from the lungs:
 
 1. **Working grid.** The image (bright = attenuating, [0, 1]) is reduced by block averaging to
    about ``work_size`` pixels on its long side and smoothed (Gaussian, 1 px).
-2. **Dark candidates.** Pixels darker than a threshold, opened with a disk of 2 px, are
+2. **Dark candidates.** Pixels darker than a threshold, opened with a disk of 2, 4 or 6 px
+   (the larger disks cut dark bridges through thin or missing chest walls), are
    candidates for aerated lung (or for air and thin soft tissue outside the lungs). Thresholds
    are tried from Otsu's threshold of the central 80% of the image down to its 10th percentile in
    8 steps: Otsu's split often lumps the peripheral soft tissue with the lungs, and the lungs then
    join the outside air.
 3. **Lungs.** For each side of the image, the dark component that covers most of a seed window
    (rows 20-65%, columns 12-45% or 55-88%, where a PA lung always lies), restricted to its half,
-   is that side's lung at the highest threshold where it touches the image border over at most
-   6% of the grid's long side (outside air hugs the border; lungs do not). A side where the
+   is that side's lung at the highest threshold where it touches the left, right and bottom image
+   borders over at most 6% of the grid's long side (outside air hugs them; lungs do not). A side where the
    window holds nothing dark, or the component is smaller than ``min_lung_area`` of the grid,
    has no lung.
 4. **Mask.** Holes are filled and each lung is replaced by its convex hull, which restores the
@@ -25,7 +26,8 @@ et al., Methods). We find that region from the lungs:
    side (the chest walls lie outside the lung fields), ``margin_top`` of its height above (apices)
    and ``margin_bottom`` below (costophrenic angles), clipped to the image.
 
-When no plausible lungs are found, the box falls back to the *body*: the rows and columns that are
+When no plausible lungs are found (none, or lungs spanning under 40% of the non-empty rows,
+which is a partial find), the box falls back to the *body*: the rows and columns that are
 not empty border (near-constant collimation, padding or air; see :func:`content_box`), and the
 method column of the manifest says ``body``; ``full`` means not even that could be found.
 """
@@ -126,7 +128,7 @@ def estimate_lungs(small: np.ndarray, *, min_lung_area: float = 0.015) -> np.nda
     halves = ((slice(0, cols // 2), slice(int(0.12 * cols), int(0.45 * cols))),
               (slice(cols // 2, cols), slice(int(0.55 * cols), int(0.88 * cols))))
     area_min = min_lung_area * rows * cols
-    darks = [ndimage.binary_opening(smooth < t, structure=disk(2)) for t in thresholds]
+    darks = [ndimage.binary_opening(smooth < t, structure=disk(r)) for t in thresholds for r in _OPENING_RADII]
     for half, seed_cols in halves:
         for dark in darks:
             labels, count = ndimage.label(dark)
@@ -145,6 +147,10 @@ def estimate_lungs(small: np.ndarray, *, min_lung_area: float = 0.015) -> np.nda
     return mask
 
 
+#: Lungs shorter than this fraction of the non-empty rows are a partial find and are not used.
+_MIN_LUNG_HEIGHT = 0.4
+#: Opening radii (working-grid pixels) tried at each threshold, to cut dark bridges to outside air.
+_OPENING_RADII = (2, 4, 6)
 #: Thresholds tried, from Otsu's down to the 10th percentile of the central region.
 _N_THRESHOLDS = 8
 #: A lung touches the image border over at most this fraction of the grid's long side.
@@ -152,8 +158,12 @@ _MAX_BORDER_CONTACT = 0.06
 
 
 def _border_contact(component: np.ndarray) -> int:
-    """Number of pixels of ``component`` on the outermost rows and columns."""
-    return int(component[0].sum() + component[-1].sum() + component[1:-1, 0].sum() + component[1:-1, -1].sum())
+    """Pixels of ``component`` on the left, right and bottom edges of the grid.
+
+    The top edge does not count: tightly collimated or cropped radiographs cut the apices there,
+    and air above the shoulders joins the lateral air, which the side edges see.
+    """
+    return int(component[-1].sum() + component[:-1, 0].sum() + component[:-1, -1].sum())
 
 
 def content_box(small: np.ndarray, *, tolerance: float = 0.02) -> tuple[int, int, int, int] | None:
@@ -202,6 +212,12 @@ def find_crop(
     small, factor = _reduce(image, work_size)
     rows, cols = image.shape
     lungs = estimate_lungs(small, min_lung_area=min_lung_area)
+    found = content_box(small)
+    if lungs.any() and found is not None:
+        # Implausibly short lungs (under 40% of the non-empty rows): a partial find; use the body.
+        lung_rows = np.flatnonzero(lungs.any(axis=1))
+        if lung_rows[-1] + 1 - lung_rows[0] < _MIN_LUNG_HEIGHT * (found[2] - found[0]):
+            lungs = np.zeros_like(lungs)
     if lungs.any():
         r = np.flatnonzero(lungs.any(axis=1))
         c = np.flatnonzero(lungs.any(axis=0))
@@ -220,7 +236,6 @@ def find_crop(
             right=min(cols, int(round(right + margin_lateral * width))),
         )
         return CropResult(box=box, method="lungs", lung_mask_small=lungs, scale=(float(factor), float(factor)))
-    found = content_box(small)
     if found is not None and (found[2] - found[0]) * (found[3] - found[1]) >= 0.1 * small.size:
         t, l, b, r_ = found
         box = Box(t * factor, l * factor, min(rows, b * factor), min(cols, r_ * factor))
