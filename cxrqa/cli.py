@@ -17,6 +17,8 @@ from cxrqa.config import ConfigError
 #: ``(command name, module with register(subparsers))``, in the order --help lists them.
 COMMAND_MODULES: list[tuple[str, str]] = [
     ("simulate", "cxrqa.simulate.command"),
+    ("preprocess", "cxrqa.preprocess.command"),
+    ("split", "cxrqa.preprocess.split_command"),
 ]
 
 
