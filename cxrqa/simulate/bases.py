@@ -19,6 +19,8 @@ import pydicom
 from PIL import Image
 from scipy import ndimage
 
+from cxrqa.simulate.resample import resize
+
 __all__ = ["IMAGE_SUFFIXES", "load_base", "load_builtin_base", "list_base_files", "vary_base"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".dcm", ".dicom")
@@ -68,7 +70,7 @@ def load_base(path: str | Path, max_side: int = 1200) -> np.ndarray:
         raise ValueError(f"{path}: image is too small ({display.shape})")
     scale = max_side / max(display.shape)
     if scale < 1.0:
-        display = ndimage.zoom(display, scale, order=1)
+        display = resize(display, round(display.shape[0] * scale), round(display.shape[1] * scale))
     return _to_attenuation(display)
 
 
@@ -125,8 +127,7 @@ def vary_base(base: np.ndarray, rows: int, cols: int, rng: np.random.Generator) 
     # Smooth elastic displacement (a 4 x 4 control grid, cubic interpolation): posture and
     # body-habitus variation, not local wobble.
     displacement = [
-        ndimage.zoom(rng.normal(0.0, 0.012 * rows, (4, 4)), (rows / 4, cols / 4), order=3)[:rows, :cols]
-        for _ in range(2)
+        resize(rng.normal(0.0, 0.012 * rows, (4, 4)), rows, cols, cubic=True) for _ in range(2)
     ]
     rr = rr + displacement[0].astype(np.float32)
     cc = cc + displacement[1].astype(np.float32)
@@ -134,5 +135,5 @@ def vary_base(base: np.ndarray, rows: int, cols: int, rng: np.random.Generator) 
     src_r = (cos * rr - sin * cc) * fit / scale + base.shape[0] / 2 + shift[0] * base.shape[0]
     src_c = (sin * rr + cos * cc) * fit / (scale * aspect) + base.shape[1] / 2 + shift[1] * base.shape[1]
     warped = ndimage.map_coordinates(base, [src_r, src_c], order=1, mode="nearest")
-    gain = ndimage.zoom(rng.normal(1.0, 0.06, (4, 4)), (rows / 4, cols / 4), order=3)[:rows, :cols]
+    gain = resize(rng.normal(1.0, 0.06, (4, 4)), rows, cols, cubic=True)
     return np.clip(warped * gain, 0.0, None).astype(np.float32)

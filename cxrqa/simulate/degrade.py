@@ -30,7 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, signal
+
+from cxrqa.simulate.resample import resize
 
 __all__ = [
     "GRAY_LEVEL_DEGRADATIONS",
@@ -154,12 +156,16 @@ def _blur(attenuation: np.ndarray, degradation: Degradation) -> np.ndarray:
         # Motion blurs one direction only, so the length is stretched to look equally bad.
         base = ndimage.gaussian_filter(attenuation, 0.6)
         length = 4.0 * sigma
-        return ndimage.convolve(base, _motion_kernel(length, degradation.motion_angle_deg), mode="nearest")
+        kernel = _motion_kernel(length, degradation.motion_angle_deg)
+        pad = kernel.shape[0] // 2
+        padded = np.pad(base, pad, mode="edge")
+        return signal.fftconvolve(padded, kernel, mode="valid").astype(np.float32)
     # Over-smoothing: coarse sampling (box of ~2.8 sigma) then linear reconstruction.
     factor = max(2.8 * sigma, 1.0)
-    small = ndimage.zoom(ndimage.uniform_filter(attenuation, int(round(factor))), 1.0 / factor, order=1)
-    restored = ndimage.zoom(small, np.array(attenuation.shape) / np.array(small.shape), order=1)
-    return ndimage.gaussian_filter(restored[: attenuation.shape[0], : attenuation.shape[1]], 0.6)
+    rows, cols = attenuation.shape
+    box = ndimage.uniform_filter(attenuation, int(round(factor)))
+    small = resize(box, max(int(rows / factor), 8), max(int(cols / factor), 8))
+    return ndimage.gaussian_filter(resize(small, rows, cols), 0.6)
 
 
 def apply_degradations(

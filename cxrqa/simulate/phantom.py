@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from cxrqa.simulate.resample import resize
+
 __all__ = ["Phantom", "render_phantom"]
 
 
@@ -182,18 +184,18 @@ def render_phantom(rows: int, cols: int, rng: np.random.Generator) -> Phantom:
     )
     attenuation = attenuation + spine + 0.12 * pedicles * (y > 0.05)
 
-    smooth = ndimage.zoom(attenuation, (rows / half_rows, cols / half_cols), order=1)[:rows, :cols]
-    lung_full = ndimage.zoom(lung_soft, (rows / half_rows, cols / half_cols), order=1)[:rows, :cols]
+    smooth = resize(attenuation, rows, cols)
+    lung_full = resize(lung_soft, rows, cols)
     lung_mask = lung_full > 0.5
 
     detail = _render_bones(rows, cols, rng, cx, top, bottom, lung_centre, lung_half, shoulder_y)
     detail += _render_vessels(rows, cols, rng, cx, lung_centre, lung_full)
     texture = rng.standard_normal((rows // 4 + 1, cols // 4 + 1)).astype(np.float32)
     texture = ndimage.gaussian_filter(texture, 1.2)
-    texture = ndimage.zoom(texture, 4, order=1)[:rows, :cols]
+    texture = resize(texture, rows, cols)
     detail += rng.uniform(0.025, 0.045) * texture * lung_full
 
-    body_full = ndimage.zoom(body, (rows / half_rows, cols / half_cols), order=1)[:rows, :cols] > 0.05
+    body_full = resize(body, rows, cols) > 0.05
     result = np.clip(smooth + detail * body_full, 0.0, None).astype(np.float32)
     return Phantom(attenuation=result, lung_mask=lung_mask)
 
