@@ -19,6 +19,7 @@ COMMAND_MODULES: list[tuple[str, str]] = [
     ("simulate", "cxrqa.simulate.command"),
     ("preprocess", "cxrqa.preprocess.command"),
     ("split", "cxrqa.preprocess.split_command"),
+    ("train", "cxrqa.train.command"),
 ]
 
 

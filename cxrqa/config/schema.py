@@ -286,10 +286,49 @@ class SplitParams:
             raise ValueError(f"'split.strata' must be at least 1, got {self.strata}")
 
 
+@dataclass(frozen=True)
+class TrainParams:
+    """Training of one model per dimension (stage ``train@<dimension>``; :mod:`cxrqa.train`).
+
+    Attributes
+    ----------
+    seed : int
+        Seeds weight initialisation, batch order and flips.
+    epochs : int
+        Passes over the training split.
+    batch_size : int
+        Images per mini-batch.
+    hflip : bool
+        Flip half of the images left-right (quality does not depend on laterality).
+    device : {"auto", "cpu", "cuda"}
+        ``auto``: CUDA with bf16 autocast when present, else the CPU.
+    num_threads : int
+        CPU threads for torch (0 = torch's default).
+    """
+
+    seed: int
+    epochs: int
+    batch_size: int
+    hflip: bool
+    device: Literal["auto", "cpu", "cuda"]
+    num_threads: int
+
+    def validate(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(
+                f"'train.epochs' and 'train.batch_size' must be at least 1, got {self.epochs} and {self.batch_size}"
+            )
+        if self.num_threads < 0:
+            raise ValueError(f"'train.num_threads' must be 0 or more, got {self.num_threads}")
+
+
+
 #: Schema of every section ``params.yaml`` may hold, by section name.
 SECTIONS: dict[str, type] = {
     "simulate": SimulateParams,
     "model": ModelParams,
     "preprocess": PreprocessParams,
     "split": SplitParams,
+    "train": TrainParams,
 }
+

@@ -1,0 +1,1 @@
+"""Training of CaHDC-RGA per quality dimension (data, loop, validation metrics, command)."""

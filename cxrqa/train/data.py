@@ -1,0 +1,109 @@
+"""Training data: preprocessed images, ROI masks, splits and the readers' MOS, in memory.
+
+The preprocess stage writes 16-bit PNGs (``images/<image_id>.png``) and 8-bit ROI masks
+(``rois/<image_id>.png``); the split stage writes ``splits.csv`` (``image_id, split``). The MOS per
+image and dimension is the mean of the readers' scores in ``ratings.csv``. Images are resized once
+to the network's input size (area averaging) and kept in memory as float32 in [-1, 1]: a fixed
+affine map, not a per-image standardisation, because absolute gray levels are what the gray-level
+dimension judges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from cxrqa.io.tables import mean_opinion_scores, read_ratings
+
+__all__ = ["ImageSet", "load_image", "load_image_set", "read_splits", "standardise"]
+
+
+def standardise(image: np.ndarray | torch.Tensor):
+    """Map display values in [0, 1] to the network's input range [-1, 1]."""
+    return image * 2.0 - 1.0
+
+
+def load_image(path: str | Path, size: tuple[int, int] | None = None) -> torch.Tensor:
+    """A preprocessed 16-bit PNG as a ``1 x H x W`` float tensor in [0, 1], optionally resized."""
+    with Image.open(path) as handle:
+        array = np.asarray(handle)
+    scale = 65535.0 if array.dtype == np.uint16 or array.max() > 255 else 255.0
+    tensor = torch.from_numpy(array.astype(np.float32) / scale)[None]
+    if size is not None and tuple(tensor.shape[-2:]) != tuple(size):
+        tensor = F.interpolate(tensor[None], size=tuple(size), mode="area")[0]
+    return tensor
+
+
+def read_splits(path: str | Path) -> pd.DataFrame:
+    """``splits.csv`` with a check of its columns and split names."""
+    splits = pd.read_csv(path, dtype={"image_id": str})
+    if not {"image_id", "split"} <= set(splits.columns):
+        raise ValueError(f"{path}: expected columns image_id, split")
+    unknown = set(splits["split"]) - {"train", "validation", "test"}
+    if unknown:
+        raise ValueError(f"{path}: unknown split name(s) {sorted(unknown)}")
+    return splits
+
+
+@dataclass
+class ImageSet:
+    """Images of some splits with their targets, ready for training or validation.
+
+    Attributes
+    ----------
+    image_ids : list of str
+    images : Tensor
+        ``N x 1 x H x W`` float32 in [-1, 1].
+    targets : Tensor
+        ``N`` MOS of the chosen dimension.
+    rois : Tensor or None
+        ``N x 1 x H x W`` float32 ROI masks in [0, 1], when every image has one.
+    """
+
+    image_ids: list[str]
+    images: torch.Tensor
+    targets: torch.Tensor
+    rois: torch.Tensor | None
+
+    def __len__(self) -> int:
+        return len(self.image_ids)
+
+
+def load_image_set(
+    processed: str | Path,
+    ratings_path: str | Path,
+    dimension: str,
+    splits: tuple[str, ...],
+    size: tuple[int, int],
+) -> ImageSet:
+    """Load the images of ``splits`` resized to ``size`` with their MOS for ``dimension``.
+
+    Raises
+    ------
+    ValueError
+        When a split is empty or an image has no rating for the dimension.
+    """
+    processed = Path(processed)
+    table = read_splits(processed / "splits.csv")
+    chosen = table[table["split"].isin(splits)]["image_id"].tolist()
+    if not chosen:
+        raise ValueError(f"{processed / 'splits.csv'}: no image in split(s) {', '.join(splits)}")
+    mos = mean_opinion_scores(read_ratings(ratings_path))
+    if dimension not in mos.columns:
+        raise ValueError(f"{ratings_path}: no ratings for dimension '{dimension}'")
+    missing = [image_id for image_id in chosen if image_id not in mos.index or np.isnan(mos.at[image_id, dimension])]
+    if missing:
+        raise ValueError(f"{ratings_path}: no {dimension} rating for {len(missing)} image(s), e.g. {missing[0]}")
+    images = torch.stack([standardise(load_image(processed / "images" / f"{i}.png", size)) for i in chosen])
+    roi_paths = [processed / "rois" / f"{i}.png" for i in chosen]
+    rois = None
+    if all(path.exists() for path in roi_paths):
+        rois = torch.stack([load_image(path, size) for path in roi_paths])
+    targets = torch.tensor(mos.loc[chosen, dimension].to_numpy(), dtype=torch.float32)
+    return ImageSet(chosen, images.contiguous(), targets, rois)

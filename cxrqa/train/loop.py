@@ -1,0 +1,218 @@
+"""Training of one CaHDC-RGA per quality dimension: a plain, resumable, seeded loop.
+
+Each epoch draws a seeded permutation of the training images, takes mini-batches (with an
+optional horizontal flip: quality does not depend on laterality), steps Adam with the paper's
+decaying learning rate per iteration, then scores the validation split and logs loss, learning
+rate and validation ICC(A,1), Pearson r, Spearman rho and MAD with DVCLive. The best epoch by
+validation ICC(A,1) is kept as ``best.pt`` with its parameters and preprocessing; ``last.pt``
+holds everything needed to resume (weights, optimiser, scheduler, random states, epoch, best so
+far). A resumed run ends exactly where an uninterrupted one with the same seed ends on the CPU,
+because all randomness comes from generators whose states are checkpointed.
+
+Deviation from the paper: mini-batches are whole images resized to ``model.train_size`` rather
+than random patches, so that training and whole-image scoring see the same input size and the
+global max pooling of the SiPNets sees the same extent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from cxrqa.config.schema import ModelParams, TrainParams
+from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
+from cxrqa.train.data import ImageSet
+from cxrqa.train.metrics import agreement
+
+__all__ = ["TrainResult", "run_key", "train_dimension"]
+
+LAST = "last.pt"
+BEST = "best.pt"
+
+
+def run_key(model_params: ModelParams, train_params: TrainParams, dimension: str, image_ids: list[str]) -> str:
+    """Fingerprint of what a checkpoint may be resumed with (parameters, dimension, images)."""
+    payload = json.dumps(
+        {"model": asdict(model_params), "train": asdict(train_params), "dimension": dimension, "images": image_ids},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+class TrainResult(dict):
+    """Summary of a training run (best epoch, its validation metrics, seconds)."""
+
+
+def _preprocessing(model_params: ModelParams) -> dict[str, Any]:
+    return {
+        "input_size": list(model_params.train_size),
+        "resize": "area",
+        "standardise": "2 * display - 1, display in [0, 1] after decode, crop and resize",
+    }
+
+
+def _evaluate(model, images: torch.Tensor, targets: torch.Tensor, device, batch_size: int) -> tuple[np.ndarray, dict]:
+    model.eval()
+    scores = []
+    with torch.inference_mode():
+        for start in range(0, len(images), batch_size):
+            batch = images[start : start + batch_size].to(device).contiguous(memory_format=torch.channels_last)
+            scores.append(model(batch).score.float().cpu())
+    predicted = torch.cat(scores).numpy().astype(np.float64)
+    return predicted, agreement(predicted, targets.numpy().astype(np.float64))
+
+
+def train_dimension(
+    *,
+    dimension: str,
+    train_set: ImageSet,
+    val_set: ImageSet,
+    model_params: ModelParams,
+    train_params: TrainParams,
+    out_dir: str | Path,
+    log_dir: str | Path | None = None,
+    stop_after_epoch: int | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train one model, resuming from ``out_dir/last.pt`` when it belongs to the same run.
+
+    Parameters
+    ----------
+    dimension : str
+        ``gray_level`` or ``sharpness`` (recorded in the checkpoints).
+    train_set, val_set : ImageSet
+        Training and validation images at ``model_params.train_size``.
+    model_params, train_params : ModelParams, TrainParams
+        The ``model`` and ``train`` sections.
+    out_dir : path
+        Receives ``best.pt`` and ``last.pt``.
+    log_dir : path, optional
+        DVCLive folder (metrics per epoch); no logging when ``None``.
+    stop_after_epoch : int, optional
+        Stop after this epoch as if interrupted (tests of resumption).
+    progress : bool
+        Show a progress bar per epoch.
+    """
+    out_dir = Path(out_dir)
+    key = run_key(model_params, train_params, dimension, train_set.image_ids + val_set.image_ids)
+    device = select_device(None if train_params.device == "auto" else train_params.device)
+    if device.type == "cpu" and train_params.num_threads > 0:
+        torch.set_num_threads(train_params.num_threads)
+    torch.use_deterministic_algorithms(device.type == "cpu", warn_only=True)
+
+    torch.manual_seed(train_params.seed)
+    model = prepare_model(build_model(model_params), device)
+    model.train()
+    loss_fn = build_loss(model_params)
+    optimizer, scheduler = build_optimizer(model, model_params)
+    generator = torch.Generator().manual_seed(train_params.seed)
+    state = {"epoch": 0, "best_icc": -np.inf, "best_epoch": 0, "history": []}
+
+    last = out_dir / LAST
+    resumed = False
+    if last.is_file():
+        saved = torch.load(last, map_location="cpu", weights_only=True)
+        if saved.get("run_key") == key:
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            scheduler.load_state_dict(saved["scheduler"])
+            generator.set_state(saved["generator"])
+            torch.set_rng_state(saved["torch_rng"])
+            state = saved["state"]
+            resumed = True
+    if not resumed and out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    live = _open_live(log_dir, resumed)
+    if live is not None and not resumed:
+        live.log_params({"dimension": dimension, **{f"train.{k}": v for k, v in asdict(train_params).items()}})
+    use_rois = model_params.loss.roi_weight > 0 and train_set.rois is not None
+    batch_size = train_params.batch_size
+    started = time.perf_counter()
+    for epoch in range(state["epoch"] + 1, train_params.epochs + 1):
+        model.train()
+        order = torch.randperm(len(train_set), generator=generator)
+        flips = torch.rand(len(train_set), generator=generator) < (0.5 if train_params.hflip else 0.0)
+        total, count = 0.0, 0
+        bar = tqdm(range(0, len(order), batch_size), desc=f"{dimension} epoch {epoch}/{train_params.epochs}", disable=not progress, leave=False)
+        for start in bar:
+            index = order[start : start + batch_size]
+            images = train_set.images[index].clone()
+            flip = flips[index]
+            images[flip] = images[flip].flip(-1)
+            images = images.to(device).contiguous(memory_format=torch.channels_last)
+            target = train_set.targets[index].to(device)
+            rois = None
+            if use_rois:
+                rois = train_set.rois[index].clone()
+                rois[flip] = rois[flip].flip(-1)
+                rois = rois.to(device)
+            out = model(images)
+            terms = loss_fn(out.score.float(), out.side_scores.float(), target, attention=out.attention, roi_mask=rois)
+            optimizer.zero_grad(set_to_none=True)
+            terms.total.backward()
+            optimizer.step()
+            scheduler.step()
+            total += float(terms.total.detach()) * len(index)
+            count += len(index)
+            bar.set_postfix(loss=f"{total / count:.4f}")
+        _, metrics = _evaluate(model, val_set.images, val_set.targets, device, batch_size)
+        record = {"epoch": epoch, "train_loss": total / count, "learning_rate": optimizer.param_groups[0]["lr"], **{f"val_{k}": v for k, v in metrics.items()}}
+        state["history"].append(record)
+        state["epoch"] = epoch
+        if live is not None:
+            for name, value in record.items():
+                if name != "epoch":
+                    live.log_metric(name, value)
+            live.next_step()
+        if metrics["icc"] > state["best_icc"]:
+            state["best_icc"], state["best_epoch"] = metrics["icc"], epoch
+            _save_best(out_dir / BEST, model, model_params, train_params, dimension, record)
+        torch.save(
+            {
+                "run_key": key,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "generator": generator.get_state(),
+                "torch_rng": torch.get_rng_state(),
+                "state": state,
+            },
+            last.with_suffix(".tmp"),
+        )
+        last.with_suffix(".tmp").replace(last)
+        if stop_after_epoch is not None and epoch >= stop_after_epoch:
+            break
+    if live is not None:
+        live.end()
+    best = state["history"][state["best_epoch"] - 1] if state["best_epoch"] else {}
+    return TrainResult(dimension=dimension, best_epoch=state["best_epoch"], best=best, epochs_run=state["epoch"], seconds=time.perf_counter() - started, device=str(device))
+
+
+def _save_best(path: Path, model, model_params: ModelParams, train_params: TrainParams, dimension: str, record: dict) -> None:
+    from cxrqa.config import as_dict
+    from cxrqa.models import save_checkpoint
+
+    cpu_model = build_model(model_params)
+    cpu_model.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
+    params = {"model": json.loads(json.dumps(asdict(model_params), default=str)), "train": as_dict(train_params)}
+    save_checkpoint(path, cpu_model, params, _preprocessing(model_params), {"dimension": dimension, **record})
+
+
+def _open_live(log_dir: str | Path | None, resumed: bool):
+    if log_dir is None:
+        return None
+    from dvclive import Live
+
+    return Live(str(log_dir), resume=resumed, dvcyaml=None, save_dvc_exp=False, report=None)

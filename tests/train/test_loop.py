@@ -1,0 +1,94 @@
+"""Training: runs, logs, keeps the best epoch, reloads, and resumes to the same end."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from cxrqa.models import load_checkpoint
+from cxrqa.train.data import load_image_set
+from cxrqa.train.loop import train_dimension
+from cxrqa.train.metrics import agreement
+
+
+@pytest.fixture(scope="module")
+def sets(tiny_study, tiny_params):
+    processed, ratings = tiny_study
+    model, _ = tiny_params
+    size = tuple(model.train_size)
+    return (
+        load_image_set(processed, ratings, "sharpness", ("train",), size),
+        load_image_set(processed, ratings, "sharpness", ("validation",), size),
+    )
+
+
+def test_image_set_shapes_and_range(sets):
+    train, val = sets
+    assert train.images.shape == (18, 1, 64, 64) and val.images.shape == (6, 1, 64, 64)
+    assert train.images.min() >= -1.0 and train.images.max() <= 1.0
+    assert train.rois is not None and set(torch.unique(train.rois).tolist()) <= {0.0, 1.0} | set(torch.unique(train.rois).tolist())
+    assert train.targets.min() >= 1 and train.targets.max() <= 10
+
+
+def test_missing_split_is_a_clear_error(tiny_study):
+    processed, ratings = tiny_study
+    with pytest.raises(ValueError, match="no image in split"):
+        load_image_set(processed, ratings, "sharpness", ("test",), (64, 64))
+
+
+def run(sets, tiny_params, tmp_path, name, **kwargs):
+    model, train = tiny_params
+    return train_dimension(
+        dimension="sharpness", train_set=sets[0], val_set=sets[1], model_params=model, train_params=train,
+        out_dir=tmp_path / name, log_dir=tmp_path / f"{name}_logs", progress=False, **kwargs,
+    )
+
+
+def test_training_logs_and_keeps_best(sets, tiny_params, tmp_path):
+    result = run(sets, tiny_params, tmp_path, "full")
+    assert result["epochs_run"] == 3
+    assert (tmp_path / "full" / "best.pt").is_file() and (tmp_path / "full" / "last.pt").is_file()
+    metrics = json.loads((tmp_path / "full_logs" / "metrics.json").read_text())
+    for name in ("train_loss", "learning_rate", "val_icc", "val_r", "val_srcc", "val_mad"):
+        assert name in metrics
+        assert (tmp_path / "full_logs" / "plots" / "metrics" / f"{name}.tsv").is_file()
+    checkpoint = load_checkpoint(tmp_path / "full" / "best.pt")
+    assert checkpoint.extra["dimension"] == "sharpness"
+    assert checkpoint.extra["epoch"] == result["best_epoch"]
+    assert checkpoint.preprocessing["input_size"] == [64, 64]
+    # the stored best reproduces its own validation ICC
+    with torch.inference_mode():
+        scores = checkpoint.model(sets[1].images).score.numpy()
+    assert agreement(scores, sets[1].targets.numpy())["icc"] == pytest.approx(result["best"]["val_icc"], abs=1e-5)
+
+
+def test_interrupted_run_resumes_to_the_same_end(sets, tiny_params, tmp_path):
+    run(sets, tiny_params, tmp_path, "whole")
+    first = run(sets, tiny_params, tmp_path, "parts", stop_after_epoch=1)
+    assert first["epochs_run"] == 1
+    resumed = run(sets, tiny_params, tmp_path, "parts")
+    assert resumed["epochs_run"] == 3
+    whole = torch.load(tmp_path / "whole" / "last.pt", weights_only=True)["model"]
+    parts = torch.load(tmp_path / "parts" / "last.pt", weights_only=True)["model"]
+    for key in whole:
+        assert torch.equal(whole[key], parts[key]), key
+    steps = (tmp_path / "parts_logs" / "plots" / "metrics" / "val_icc.tsv").read_text().strip().splitlines()
+    assert len(steps) == 1 + 3  # header + one row per epoch, no duplicate after resuming
+
+
+def test_changed_parameters_start_afresh(sets, tiny_params, tmp_path):
+    from dataclasses import replace
+
+    model, train = tiny_params
+    run(sets, tiny_params, tmp_path, "a", stop_after_epoch=1)
+    other = train_dimension(
+        dimension="sharpness", train_set=sets[0], val_set=sets[1], model_params=model,
+        train_params=replace(train, seed=train.seed + 1, epochs=1), out_dir=tmp_path / "a", progress=False,
+    )
+    assert other["epochs_run"] == 1 and other["best_epoch"] == 1
+
+
+def test_agreement_is_honest_for_constant_predictions():
+    mos = np.array([4.0, 6.0, 8.0])
+    assert agreement(np.full(3, 6.0), mos)["icc"] == 0.0
