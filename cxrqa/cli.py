@@ -20,6 +20,8 @@ COMMAND_MODULES: list[tuple[str, str]] = [
     ("preprocess", "cxrqa.preprocess.command"),
     ("split", "cxrqa.preprocess.split_command"),
     ("train", "cxrqa.train.command"),
+    ("predict", "cxrqa.predict.command"),
+    ("score", "cxrqa.predict.score_command"),
 ]
 
 

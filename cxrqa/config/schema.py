@@ -323,6 +323,38 @@ class TrainParams:
 
 
 
+@dataclass(frozen=True)
+class PredictParams:
+    """Scoring of the study with the trained models (stage ``predict@<dimension>``).
+
+    Attributes
+    ----------
+    splits : {"test", "all"}
+        Score the test split only (the paper's analysis) or every split.
+    batch_size : int
+        Images per forward pass.
+    device : {"auto", "cpu", "cuda"}
+        ``auto``: CUDA (bf16 autocast) when present, else the CPU.
+    n_attention : int
+        Test images whose attention overlays are saved (a fixed, seeded sample).
+    seed : int
+        Seed of that sample.
+    """
+
+    splits: Literal["test", "all"]
+    batch_size: int
+    device: Literal["auto", "cpu", "cuda"]
+    n_attention: int
+    seed: int
+
+    def validate(self) -> None:
+        if self.batch_size < 1 or self.n_attention < 0:
+            raise ValueError(
+                f"'predict.batch_size' must be at least 1 and 'predict.n_attention' 0 or more, "
+                f"got {self.batch_size} and {self.n_attention}"
+            )
+
+
 #: Schema of every section ``params.yaml`` may hold, by section name.
 SECTIONS: dict[str, type] = {
     "simulate": SimulateParams,
@@ -330,5 +362,6 @@ SECTIONS: dict[str, type] = {
     "preprocess": PreprocessParams,
     "split": SplitParams,
     "train": TrainParams,
+    "predict": PredictParams,
 }
 

@@ -1,0 +1,1 @@
+"""Prediction with trained CaHDC-RGA models: per split, attention overlays, any radiograph file."""

@@ -1,0 +1,133 @@
+"""Scoring with a trained checkpoint: per-split predictions, attention overlays, any DICOM.
+
+:func:`predict_split` scores the preprocessed images of some splits with one dimension's best
+checkpoint (input size and standardisation come from the checkpoint) and returns a tidy table
+with the seconds per image, the device and the batch size. :func:`write_attention_overlays`
+saves the attention map of a fixed sample of images as PNG overlays (the report shows these
+files and never imports torch). :func:`score_files` runs preprocessing and both dimensions'
+models on any radiograph files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import torch  # noqa: E402
+from matplotlib import colormaps  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from cxrqa.io.tables import mean_opinion_scores, read_ratings  # noqa: E402
+from cxrqa.models import Predictor, load_checkpoint  # noqa: E402
+from cxrqa.train.data import load_image, read_splits, standardise  # noqa: E402
+
+__all__ = ["PREDICTION_COLUMNS", "attention_sample", "predict_split", "score_images", "write_attention_overlays"]
+
+PREDICTION_COLUMNS = ["image_id", "split", "dimension", "score", "mos", "seconds_per_image", "device", "batch_size"]
+
+
+def score_images(
+    checkpoint_path: str | Path,
+    image_paths: list[Path],
+    *,
+    batch_size: int = 1,
+    device: str | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Scores and seconds per image of preprocessed PNGs with one checkpoint.
+
+    Returns
+    -------
+    scores, seconds : ndarray
+    device : str
+    """
+    checkpoint = load_checkpoint(checkpoint_path)
+    size = tuple(checkpoint.preprocessing["input_size"])
+    predictor = Predictor(checkpoint.model, device=device, batch_size=batch_size)
+    images = (standardise(load_image(path, size)) for path in image_paths)
+    prediction = predictor.predict(images)
+    return prediction.scores, prediction.seconds, str(predictor.device)
+
+
+def predict_split(
+    checkpoint_path: str | Path,
+    processed: str | Path,
+    ratings_path: str | Path,
+    dimension: str,
+    splits: tuple[str, ...],
+    *,
+    batch_size: int = 1,
+    device: str | None = None,
+) -> pd.DataFrame:
+    """Score the images of ``splits`` and attach the readers' MOS.
+
+    Returns
+    -------
+    DataFrame
+        :data:`PREDICTION_COLUMNS`, sorted by image id.
+    """
+    processed = Path(processed)
+    table = read_splits(processed / "splits.csv")
+    table = table[table["split"].isin(splits)].sort_values("image_id").reset_index(drop=True)
+    if table.empty:
+        raise ValueError(f"{processed / 'splits.csv'}: no image in split(s) {', '.join(splits)}")
+    paths = [processed / "images" / f"{image_id}.png" for image_id in table["image_id"]]
+    scores, seconds, used = score_images(checkpoint_path, paths, batch_size=batch_size, device=device)
+    mos = mean_opinion_scores(read_ratings(ratings_path))
+    return pd.DataFrame(
+        {
+            "image_id": table["image_id"],
+            "split": table["split"],
+            "dimension": dimension,
+            "score": np.round(scores, 4),
+            "mos": mos.reindex(table["image_id"])[dimension].to_numpy(),
+            "seconds_per_image": np.round(seconds, 4),
+            "device": used,
+            "batch_size": batch_size,
+        },
+        columns=PREDICTION_COLUMNS,
+    )
+
+
+def attention_sample(image_ids: list[str], n: int, seed: int) -> list[str]:
+    """A fixed, seeded sample of ``n`` image ids (sorted), the same for both dimensions.
+
+    >>> attention_sample(["a", "b", "c", "d"], 2, seed=0) == attention_sample(["d", "c", "b", "a"], 2, seed=0)
+    True
+    """
+    ordered = sorted(image_ids)
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(ordered), size=min(n, len(ordered)), replace=False)
+    return sorted(ordered[i] for i in chosen)
+
+
+def write_attention_overlays(
+    checkpoint_path: str | Path, processed: str | Path, image_ids: list[str], out_dir: str | Path
+) -> list[Path]:
+    """Save ``<image_id>.png``: the input beside the input overlaid with the attention map.
+
+    The attention map of CaHDC-RGA lies in [0, 1]; it is drawn with the ``inferno`` colour map at
+    half opacity over the grayscale input. Models trained without attention write nothing.
+    """
+    checkpoint = load_checkpoint(checkpoint_path)
+    if not checkpoint.model.config.get("use_attention", True):
+        return []
+    size = tuple(checkpoint.preprocessing["input_size"])
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for image_id in image_ids:
+        image = load_image(Path(processed) / "images" / f"{image_id}.png", size)
+        with torch.inference_mode():
+            attention = checkpoint.model(standardise(image)[None]).attention[0, 0].numpy()
+        gray = np.repeat(image[0].numpy()[..., None], 3, axis=2)
+        heat = colormaps["inferno"](np.clip(attention, 0, 1))[..., :3]
+        overlay = 0.5 * gray + 0.5 * heat
+        panel = np.concatenate([gray, np.ones((gray.shape[0], 8, 3)), overlay], axis=1)
+        path = out_dir / f"{image_id}.png"
+        Image.fromarray((np.clip(panel, 0, 1) * 255).astype(np.uint8)).save(path)
+        written.append(path)
+    return written

@@ -1,0 +1,83 @@
+"""``cxrqa score``: both quality scores for any radiograph files or folders."""
+
+from __future__ import annotations
+
+import argparse
+
+from cxrqa.config import DEFAULT_PARAMS
+
+DIMENSIONS = ("gray_level", "sharpness")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``score`` subcommand."""
+    parser = subparsers.add_parser(
+        "score",
+        help="score gray-level and sharpness of DICOM files or folders",
+        description=(
+            "Score the gray-level and the sharpness (1-10, 10 best) of every radiograph named or found "
+            "under the folders named.\n\n"
+            "Reads: PATH... (DICOM or grayscale raster files, folders recursively), "
+            "--models/<dimension>/best.pt for gray_level and sharpness, the 'preprocess' section of "
+            "--params.\n"
+            "Writes: --out CSV with file, image_id, gray_level, sharpness, seconds (decode, crop, "
+            "resize and both models), and beside it <out>.errors.csv listing the files that could not "
+            "be used, with the reason. Exits non-zero only when no file could be scored."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    parser.add_argument("--models", required=True, help="folder with gray_level/best.pt and sharpness/best.pt")
+    parser.add_argument("--out", required=True, help="CSV to write")
+    parser.add_argument("--params", default=str(DEFAULT_PARAMS), help="parameter file (default: %(default)s)")
+    parser.add_argument("--workers", type=int, help="preprocessing processes (default: params)")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``cxrqa score``."""
+    import sys
+    import tempfile
+    import time
+    from pathlib import Path
+
+    import pandas as pd
+
+    from cxrqa.config import load_section
+    from cxrqa.predict.predict import score_images
+    from cxrqa.preprocess.pipeline import collect_inputs, make_tasks, preprocess_many
+
+    models = Path(args.models)
+    checkpoints = {dimension: models / dimension / "best.pt" for dimension in DIMENSIONS}
+    for dimension, path in checkpoints.items():
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no {dimension} model (train it with `dvc repro train@{dimension}`)")
+    params = load_section(args.params, "preprocess")
+    files = collect_inputs(args.paths)
+    if not files:
+        raise FileNotFoundError(f"no file found under {' '.join(args.paths)}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cxrqa_score_") as work:
+        manifest, errors = preprocess_many(
+            make_tasks(files), work, params, workers=args.workers, progress=not args.no_progress
+        )
+        preprocess_seconds = time.perf_counter() - started
+        result = pd.DataFrame({"file": manifest["source_file"], "image_id": manifest["image_id"]})
+        if len(manifest):
+            paths = [Path(work) / "images" / f"{image_id}.png" for image_id in manifest["image_id"]]
+            seconds = pd.Series(preprocess_seconds / len(manifest), index=result.index)
+            for dimension, checkpoint in checkpoints.items():
+                scores, model_seconds, _ = score_images(checkpoint, paths)
+                result[dimension] = scores.round(3)
+                seconds += model_seconds
+            result["seconds"] = seconds.round(3)
+    result.to_csv(out, index=False)
+    errors.to_csv(out.with_name(out.stem + ".errors.csv"), index=False)
+    print(f"cxrqa score: {len(result)} scored, {len(errors)} unusable -> {out}")
+    if len(errors):
+        for row in errors.head(10).itertuples():
+            print(f"  {row.file}: {row.reason} {row.detail}", file=sys.stderr)
+    return 0 if len(result) else 1
