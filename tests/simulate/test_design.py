@@ -10,20 +10,18 @@ import pytest
 from scipy.stats import spearmanr
 
 from cxrqa.io.tables import mean_opinion_scores
+from cxrqa.stats import icc
 from cxrqa.simulate.readers import DIMENSIONS
 
 PAPER_MOS = {"gray_level": (7.75, 1.24), "sharpness": (8.01, 1.21)}
 
 
 def icc_a1(wide: np.ndarray) -> float:
-    """ICC(A,1) of an n x k matrix (Shrout-Fleiss ICC(2,1), McGraw-Wong 1996 eq. for A,1)."""
+    """ICC(A,1) = Shrout-Fleiss ICC(2,1) of an n x k matrix, by :func:`cxrqa.stats.icc`."""
     n, k = wide.shape
-    grand = wide.mean()
-    ss_rows = k * ((wide.mean(axis=1) - grand) ** 2).sum()
-    ss_cols = n * ((wide.mean(axis=0) - grand) ** 2).sum()
-    ss_error = ((wide - grand) ** 2).sum() - ss_rows - ss_cols
-    ms_r, ms_c, ms_e = ss_rows / (n - 1), ss_cols / (k - 1), ss_error / ((n - 1) * (k - 1))
-    return (ms_r - ms_e) / (ms_r + (k - 1) * ms_e + k * (ms_c - ms_e) / n)
+    long = pd.DataFrame({"target": np.repeat(np.arange(n), k), "rater": np.tile(np.arange(k), n), "score": wide.ravel()})
+    table = icc(long, "target", "rater", "score")
+    return float(table.set_index("metric").at["ICC(2,1)", "estimate"])
 
 
 @pytest.fixture(scope="module")
