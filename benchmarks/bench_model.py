@@ -113,6 +113,15 @@ def _rss_bytes() -> int:
         return int(handle.read().split()[1]) * resource.getpagesize()
 
 
+def _peak_rss_bytes() -> int:
+    """Peak RSS of this process image (``VmHWM``; unlike ``ru_maxrss`` it restarts at exec)."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def child_memory(name: str, size: tuple[int, int], threads: int) -> None:
     """Run in a fresh process: print the peak RSS growth of two forward passes, in bytes."""
     torch.set_num_threads(threads)
@@ -123,7 +132,7 @@ def child_memory(name: str, size: tuple[int, int], threads: int) -> None:
     before = _rss_bytes()
     run()
     run()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_rss_bytes()
     print(peak - before, peak)
 
 
