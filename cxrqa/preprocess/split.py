@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-SPLITS = ("test", "train", "val")
+SPLITS = ("test", "train", "validation")
 
 
 def split_sizes(n: int, reference: Sequence[int]) -> list[int]:
@@ -65,7 +65,7 @@ def make_splits(
     n_val: int = 207,
     strata: int = 3,
 ) -> pd.DataFrame:
-    """Assign each image to ``test``, ``train`` or ``val`` (see the module docstring).
+    """Assign each image to ``test``, ``train`` or ``validation`` (see the module docstring).
 
     Returns
     -------
@@ -77,7 +77,7 @@ def make_splits(
     >>> ids = [f"CXR{i:04d}" for i in range(1138)]
     >>> ratings = pd.DataFrame({"image_id": ids, "score": np.arange(1138) % 10 + 1})
     >>> make_splits(ids, ratings, seed=1)["split"].value_counts().to_dict()
-    {'train': 826, 'val': 207, 'test': 105}
+    {'train': 826, 'validation': 207, 'test': 105}
     """
     ids = [str(i) for i in image_ids]
     if len(set(ids)) != len(ids):

@@ -11,11 +11,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``split`` subcommand."""
     parser = subparsers.add_parser(
         "split",
-        help="split preprocessed images into test/train/val, stratified by quality",
+        help="split preprocessed images into test/train/validation, stratified by quality",
         description=(
             "Reads MANIFEST (manifest.csv of 'cxrqa preprocess') and RATINGS (ratings.csv: image_id, "
             "reader_id, reader_role, dimension, score, seconds; optional) and writes OUT "
-            "(splits.csv: image_id, split with split in test, train, val). Sizes follow the paper "
+            "(splits.csv: image_id, split with split in test, train, validation). Sizes follow the paper "
             "(105/826/207 of 1138), scaled proportionally for other numbers of images; strata are "
             "tertiles of each image's mean reader score."
         ),

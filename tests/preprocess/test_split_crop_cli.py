@@ -21,7 +21,7 @@ def test_split_sizes_and_stratification():
     rng = np.random.default_rng(0)
     ratings = pd.DataFrame({"image_id": np.repeat(ids, 2), "score": rng.integers(1, 11, 2276)})
     splits = make_splits(ids, ratings, seed=5)
-    assert splits["split"].value_counts().to_dict() == {"train": 826, "val": 207, "test": 105}
+    assert splits["split"].value_counts().to_dict() == {"train": 826, "validation": 207, "test": 105}
     mean = ratings.groupby("image_id")["score"].mean()
     tertile = pd.qcut(mean.rank(method="first"), 3, labels=False)
     share = pd.crosstab(splits.set_index("image_id")["split"], tertile, normalize="index")
