@@ -22,6 +22,7 @@ COMMAND_MODULES: list[tuple[str, str]] = [
     ("train", "cxrqa.train.command"),
     ("predict", "cxrqa.predict.command"),
     ("score", "cxrqa.predict.score_command"),
+    ("baselines", "cxrqa.baselines.command"),
 ]
 
 

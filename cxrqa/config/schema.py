@@ -355,6 +355,49 @@ class PredictParams:
             )
 
 
+@dataclass(frozen=True)
+class BaselinesParams:
+    """Classical no-reference baselines (stage ``baselines``; :mod:`cxrqa.baselines`).
+
+    Attributes
+    ----------
+    regressors : tuple of str
+        scikit-learn regressors fitted per dimension on the features: ``gradient_boosting``,
+        ``random_forest``, ``ridge`` (standardised; penalty chosen on the validation split).
+    n_estimators : int
+        Trees per ensemble.
+    ridge_alphas : tuple of float
+        Candidate ridge penalties.
+    brisque : bool
+        Add the BRISQUE score (Mittal 2012) with the model shipped by the ``brisque`` package.
+    seed : int
+        ``random_state`` of the tree ensembles.
+    workers : int
+        Worker processes computing the features (0 = one per CPU core).
+    """
+
+    regressors: tuple[str, ...] = ("gradient_boosting", "random_forest", "ridge")
+    n_estimators: int = 300
+    ridge_alphas: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
+    brisque: bool = True
+    seed: int = 20221031
+    workers: int = 0
+
+    def validate(self) -> None:
+        known = ("gradient_boosting", "random_forest", "ridge")
+        unknown = [name for name in self.regressors if name not in known]
+        if unknown or not self.regressors:
+            raise ValueError(
+                f"'baselines.regressors' must be a non-empty list of {', '.join(known)}, got {list(self.regressors)}"
+            )
+        if self.n_estimators < 1:
+            raise ValueError(f"'baselines.n_estimators' must be at least 1, got {self.n_estimators}")
+        if not self.ridge_alphas or min(self.ridge_alphas) <= 0:
+            raise ValueError(f"'baselines.ridge_alphas' must be positive numbers, got {list(self.ridge_alphas)}")
+        if self.workers < 0:
+            raise ValueError(f"'baselines.workers' must be 0 or more, got {self.workers}")
+
+
 #: Schema of every section ``params.yaml`` may hold, by section name.
 SECTIONS: dict[str, type] = {
     "simulate": SimulateParams,
@@ -363,5 +406,6 @@ SECTIONS: dict[str, type] = {
     "split": SplitParams,
     "train": TrainParams,
     "predict": PredictParams,
+    "baselines": BaselinesParams,
 }
 

@@ -1,0 +1,91 @@
+"""BRISQUE scores with the model that the PyPI package ``brisque`` ships in its wheel.
+
+``brisque`` (0.2.0) carries its LIVE-trained support vector regressor (``models/svm.txt``) and
+feature scaling (``models/normalize.pickle``) inside the package, so scoring needs no download.
+Its ``BRISQUE.score`` breaks on NumPy 2 (it calls ``float()`` on one-element arrays) and wants RGB
+input; :class:`BrisqueScorer` therefore calls the package's own feature and SVR steps on a
+grayscale image and only flattens the features in between. Scores run from about 0 (natural,
+undistorted) upwards (about 100 = heavily distorted): higher is worse.
+
+References
+----------
+.. [1] Mittal A, Moorthy AK, Bovik AC (2012). No-reference image quality assessment in the
+   spatial domain. *IEEE Trans Image Process* 21(12):4695-4708.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+
+__all__ = ["BrisqueScorer", "brisque_available"]
+
+
+def brisque_available() -> bool:
+    """Whether the ``brisque`` package and its shipped model files can be loaded."""
+    try:
+        _load_package()
+    except (ImportError, FileNotFoundError):
+        return False
+    return True
+
+
+def _load_package():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy.ndimage.filters deprecation inside brisque
+        import brisque.brisque as module
+        from brisque.models import MODEL_PATH
+    for name in ("svm.txt", "normalize.pickle"):
+        if not os.path.isfile(os.path.join(MODEL_PATH, name)):
+            raise FileNotFoundError(f"brisque package lacks its model file {name} in {MODEL_PATH}")
+    return module
+
+
+class BrisqueScorer:
+    """BRISQUE score of grayscale images in [0, 1] with the shipped LIVE model.
+
+    Raises
+    ------
+    ImportError
+        When ``brisque`` (or OpenCV, which it needs) is not installed.
+
+    Examples
+    --------
+    >>> from scipy import ndimage
+    >>> scorer = BrisqueScorer()
+    >>> rng = np.random.default_rng(0)
+    >>> texture = ndimage.gaussian_filter(rng.random((128, 128)), 1.0)
+    >>> texture = (texture - texture.min()) / np.ptp(texture)
+    >>> scorer(texture) < scorer(ndimage.gaussian_filter(texture, 3))
+    True
+    """
+
+    def __init__(self) -> None:
+        module = _load_package()
+        import cv2
+
+        cv2.setNumThreads(1)
+        self._cv2 = cv2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._model = module.BRISQUE(url=False)
+
+    def features(self, image) -> np.ndarray:
+        """The 36 BRISQUE features (18 at full scale, 18 at half scale) as float64."""
+        image = np.asarray(image, dtype=np.float64)
+        if image.ndim != 2:
+            raise ValueError(f"BRISQUE needs a 2-D grayscale image, got shape {image.shape}")
+        if min(image.shape) < 16:
+            raise ValueError(f"BRISQUE needs at least 16 x 16 pixels, got {image.shape}")
+        half = self._cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=self._cv2.INTER_CUBIC)
+        parts = [self._model.calculate_brisque_features(x, kernel_size=7, sigma=7 / 6) for x in (image, half)]
+        return np.array([float(np.asarray(v, dtype=np.float64).ravel()[0]) for v in np.concatenate(parts)])
+
+    def __call__(self, image) -> float:
+        """BRISQUE score (higher = worse) of one image with display values in [0, 1]."""
+        features = self.features(image)
+        if not np.isfinite(features).all():
+            return float("nan")
+        return float(self._model.calculate_image_quality_score(features))

@@ -1,0 +1,37 @@
+"""BRISQUE runs offline with the model shipped in the ``brisque`` wheel and ranks distortions."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+pytest.importorskip("brisque")
+pytest.importorskip("cv2")
+
+from cxrqa.baselines.brisque import BrisqueScorer, brisque_available  # noqa: E402
+
+
+def test_model_files_ship_in_the_package():
+    from brisque.models import MODEL_PATH
+
+    assert brisque_available()
+    assert os.path.getsize(os.path.join(MODEL_PATH, "svm.txt")) > 100_000
+    assert os.path.isfile(os.path.join(MODEL_PATH, "normalize.pickle"))
+
+
+def test_brisque_rises_with_blur_and_noise(pattern):
+    scorer = BrisqueScorer()
+    blur = [scorer(ndimage.gaussian_filter(pattern, s) if s else pattern) for s in (0, 1.5, 3)]
+    assert blur[0] < blur[1] < blur[2], blur
+    rng = np.random.default_rng(0)
+    noise = [scorer(np.clip(pattern + rng.normal(0, s, pattern.shape), 0, 1)) for s in (0.0, 0.05, 0.15)]
+    assert noise[0] < noise[1] < noise[2], noise
+    assert len(scorer.features(pattern)) == 36
+
+
+def test_brisque_rejects_colour_input(pattern):
+    with pytest.raises(ValueError, match="2-D"):
+        BrisqueScorer()(np.stack([pattern] * 3, axis=-1))
