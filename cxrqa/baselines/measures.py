@@ -24,6 +24,7 @@ __all__ = [
     "check_image",
     "clipped_fraction",
     "cpbd",
+    "cpbd_from_edges",
     "crete_blur",
     "edge_width",
     "edge_widths",
@@ -229,7 +230,12 @@ def cpbd(image, mask=None, *, sigma: float = 1.5, beta: float = 3.6) -> float:
     >>> cpbd(ndimage.gaussian_filter(step, 0.5)), cpbd(ndimage.gaussian_filter(step, 4))
     (1.0, 0.0)
     """
-    widths, contrasts = edge_widths(image, mask, sigma=sigma)
+    return cpbd_from_edges(*edge_widths(image, mask, sigma=sigma), beta=beta)
+
+
+def cpbd_from_edges(widths, contrasts, *, beta: float = 3.6) -> float:
+    """CPBD (see :func:`cpbd`) from edge widths and contrasts already measured by :func:`edge_widths`."""
+    widths, contrasts = np.asarray(widths, dtype=float), np.asarray(contrasts, dtype=float)
     if widths.size == 0:
         return float("nan")
     jnb = np.where(contrasts * 255.0 <= 50.0, 5.0, 3.0)

@@ -97,3 +97,9 @@ def test_image_features_columns_and_roi(pattern, lung_mask):
     assert np.isfinite(list(values.values())).all()
     assert values["mean_roi"] == pytest.approx(pattern[lung_mask].mean())
     assert values["mean_image"] == pytest.approx(pattern.mean())
+
+
+def test_table_edge_columns_match_the_single_measures(pattern, lung_mask):
+    values = image_features(pattern, lung_mask)
+    assert values["edge_width_roi"] == m.edge_width(pattern, lung_mask)
+    assert values["cpbd_image"] == m.cpbd(pattern)
