@@ -23,6 +23,7 @@ COMMAND_MODULES: list[tuple[str, str]] = [
     ("predict", "cxrqa.predict.command"),
     ("score", "cxrqa.predict.score_command"),
     ("baselines", "cxrqa.baselines.command"),
+    ("report", "cxrqa.report.command"),
 ]
 
 

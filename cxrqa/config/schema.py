@@ -356,6 +356,53 @@ class PredictParams:
 
 
 @dataclass(frozen=True)
+class ReportParams:
+    """Settings shared by the report notebooks (stages ``report@<notebook>``; :mod:`cxrqa.report`).
+
+    The runner passes each notebook only the keys its parameters cell declares.
+
+    Attributes
+    ----------
+    split : str
+        Split the model is evaluated on (paper: ``test``).
+    positive_class : {"acceptable", "non_acceptable"}
+        Positive condition of the ROC analysis. ``acceptable`` (test positive when the score is at or
+        above the cut-off) matches the paper's counts (DESIGN §5); ``non_acceptable`` (test positive
+        at or below it) is the usual screening convention. AUC is the same; sensitivity and
+        specificity swap.
+    confidence : float
+        Level of every confidence interval.
+    n_resamples : int
+        Bootstrap resamples (MAD).
+    seed : int
+        Seed of every bootstrap and of the sample-image choice.
+    n_sample_images : int
+        Images in the sample-image and attention-map figures.
+    dpi : int
+        Resolution of the PNG figures.
+    """
+
+    split: str = "test"
+    positive_class: Literal["acceptable", "non_acceptable"] = "acceptable"
+    confidence: float = 0.95
+    n_resamples: int = 2000
+    seed: int = 20221031
+    n_sample_images: int = 8
+    dpi: int = 150
+
+    def validate(self) -> None:
+        if not 0.5 <= self.confidence < 1.0:
+            raise ValueError(f"'report.confidence' must lie in [0.5, 1), got {self.confidence}")
+        if self.n_resamples < 100:
+            raise ValueError(f"'report.n_resamples' must be at least 100, got {self.n_resamples}")
+        if not 1 <= self.n_sample_images <= 32:
+            raise ValueError(f"'report.n_sample_images' must lie in 1..32, got {self.n_sample_images}")
+        if not 50 <= self.dpi <= 600:
+            raise ValueError(f"'report.dpi' must lie in 50..600, got {self.dpi}")
+
+
+
+@dataclass(frozen=True)
 class BaselinesParams:
     """Classical no-reference baselines (stage ``baselines``; :mod:`cxrqa.baselines`).
 
@@ -406,6 +453,7 @@ SECTIONS: dict[str, type] = {
     "split": SplitParams,
     "train": TrainParams,
     "predict": PredictParams,
+    "report": ReportParams,
     "baselines": BaselinesParams,
 }
 

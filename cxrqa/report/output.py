@@ -1,0 +1,124 @@
+"""Write figures, tables, plot data and metrics with stable names and reproducible bytes.
+
+Layout under the report folder ``out`` (one sub-folder per notebook, so that each DVC stage
+``report@<notebook>`` owns its own outputs):
+
+* ``figures/<notebook>/<name>.png`` and ``.svg`` (matplotlib with ``svg.hashsalt`` fixed and no
+  date or software metadata);
+* ``tables/<notebook>/<name>.csv`` and ``.md``;
+* ``plots/<notebook>/<name>.csv`` (data for ``dvc plots``).
+
+Metrics files are JSON with sorted keys and floats rounded to six decimals.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+__all__ = ["ReportWriter", "configure_matplotlib", "write_metrics"]
+
+#: rcParams that make matplotlib's output independent of the run.
+STABLE_RC = {
+    "svg.hashsalt": "cxrqa-report",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "figure.dpi": 100,
+    "savefig.bbox": "tight",
+    "path.simplify": True,
+}
+
+
+def configure_matplotlib() -> None:
+    """Apply :data:`STABLE_RC` (headless Agg backend, fixed SVG ids, one font)."""
+    matplotlib.rcParams.update(STABLE_RC)
+
+
+def _round(value):
+    if isinstance(value, dict):
+        return {str(key): _round(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_round(item) for item in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return None if not math.isfinite(value) else round(value, 6)
+    return value
+
+
+def write_metrics(path: str | Path, metrics: dict) -> Path:
+    """Write a metrics mapping as JSON (sorted keys, floats to 6 decimals, NaN as null).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = write_metrics(pathlib.Path(tempfile.mkdtemp()) / "m.json", {"b": 1 / 3, "a": float("nan")})
+    >>> path.read_text()
+    '{\\n  "a": null,\\n  "b": 0.333333\\n}\\n'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_round(metrics), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+class ReportWriter:
+    """Saves one notebook's figures, tables and plot data under ``out``.
+
+    Parameters
+    ----------
+    out : str or Path
+        Report folder.
+    notebook : str
+        Notebook name, the sub-folder of every output.
+    dpi : int
+        Resolution of the PNG figures.
+    """
+
+    def __init__(self, out: str | Path, notebook: str, *, dpi: int = 150):
+        self.out, self.notebook, self.dpi = Path(out), notebook, dpi
+        configure_matplotlib()
+
+    def path(self, kind: str, name: str, suffix: str) -> Path:
+        """``<out>/<kind>/<notebook>/<name><suffix>``, its folder created."""
+        path = self.out / kind / self.notebook / f"{name}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def figure(self, fig, name: str):
+        """Save ``fig`` as PNG and SVG, close it, and return the PNG for display in the notebook."""
+        from IPython.display import Image
+
+        png = self.path("figures", name, ".png")
+        fig.savefig(png, dpi=self.dpi, metadata={"Software": None})
+        fig.savefig(self.path("figures", name, ".svg"), metadata={"Date": None, "Creator": None})
+        plt.close(fig)
+        return Image(filename=str(png))
+
+    def table(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        """Save a table as CSV (floats to 6 significant digits) and Markdown; returns it for display."""
+        frame = frame.reset_index(drop=True)
+        frame.to_csv(self.path("tables", name, ".csv"), index=False, float_format="%.6g", lineterminator="\n")
+        markdown = frame.to_markdown(index=False, floatfmt=".4g")
+        self.path("tables", name, ".md").write_text(markdown + "\n", encoding="utf-8")
+        return frame
+
+    def plot_data(self, frame: pd.DataFrame, name: str) -> Path:
+        """Save the data of a ``dvc plots`` definition as CSV."""
+        path = self.path("plots", name, ".csv")
+        frame.reset_index(drop=True).to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
+        return path

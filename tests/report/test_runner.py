@@ -1,0 +1,99 @@
+"""The notebook runner: strict parameters, failures kept, byte-identical reruns."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cxrqa.config import load_section
+from cxrqa.report.command import parse_overrides
+from cxrqa.report.runner import NotebookFailed, parse_parameters, read_parameters, resolve_parameters, run_notebook
+
+ROOT = Path(__file__).parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
+
+DEMO = '''# %% [markdown]
+# # Demo
+
+# %% tags=["parameters"]
+out = "reports"
+fail = False
+
+# %%
+print("ran with", out)
+if fail:
+    raise RuntimeError("asked to fail")
+print("after")
+'''
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_declare_literal_parameters_and_define_nothing(source):
+    import ast
+
+    declared = read_parameters(source)
+    assert declared["out"] == "reports"
+    tree = ast.parse(source.read_text())
+    defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
+    assert defined == [], f"{source.name} defines functions or classes"
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_report_section_keys_match_the_notebooks_declarations(source):
+    section = dataclasses.asdict(load_section(ROOT / "params.yaml", "report"))
+    declared = read_parameters(source)
+    for key in set(section) & set(declared):
+        assert type(declared[key]) is type(section[key]), key
+
+
+def test_non_literal_parameter_is_rejected():
+    with pytest.raises(ValueError, match="literals only"):
+        parse_parameters("import os\nout = 'x'")
+    with pytest.raises(ValueError, match="assigned twice"):
+        parse_parameters("a = 1\na = 2")
+
+
+def test_unknown_and_missing_parameters_fail():
+    with pytest.raises(ValueError, match="unknown parameter"):
+        resolve_parameters({"out": "r"}, {}, {"outt": "x"})
+    with pytest.raises(ValueError, match="missing value for parameter"):
+        resolve_parameters({"out": None}, {}, {})
+    assert resolve_parameters({"seed": 1, "out": "r"}, {"seed": 5, "dpi": 9}, {}) == {"seed": 5, "out": "r"}
+
+
+def test_overrides_are_yaml_scalars():
+    assert parse_overrides(["a=1", "b=false", "c=x=y"]) == {"a": 1, "b": False, "c": "x=y"}
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        parse_overrides(["novalue"])
+
+
+def test_rerun_is_byte_identical_and_failure_keeps_the_notebook(tmp_path):
+    source = tmp_path / "demo.py"
+    source.write_text(DEMO)
+    first = [p.read_bytes() for p in run_notebook(source, tmp_path / "r", {"out": "x", "fail": False})]
+    second = [p.read_bytes() for p in run_notebook(source, tmp_path / "r", {"out": "x", "fail": False})]
+    assert first == second
+    assert b"start_time" not in first[0] and b"duration" not in first[0]
+    with pytest.raises(NotebookFailed, match="asked to fail"):
+        run_notebook(source, tmp_path / "f", {"out": "x", "fail": True})
+    kept = nbformat.read(tmp_path / "f" / "notebooks" / "demo.ipynb", as_version=4)
+    outputs = [output for cell in kept.cells for output in cell.get("outputs", [])]
+    printed = "".join(output.get("text", "") for output in outputs)
+    assert printed == "ran with x\n"
+    assert [output.get("ename") for output in outputs if output["output_type"] == "error"] == ["RuntimeError"]
+    assert (tmp_path / "f" / "html" / "demo.html").is_file()
+
+
+def test_cli_fails_on_unknown_parameter(tmp_path):
+    source = tmp_path / "demo.py"
+    source.write_text(DEMO)
+    result = subprocess.run(
+        [sys.executable, "-m", "cxrqa.cli", "report", "--notebook", str(source), "--out", str(tmp_path), "--params", str(ROOT / "params.yaml"), "-p", "fial=true"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "unknown parameter(s) fial" in result.stderr
