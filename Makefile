@@ -10,7 +10,7 @@ TORCH_REQUIREMENTS ?= requirements/torch-cpu.txt
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: repro test test-slow bench install clean-venv
+.PHONY: repro test test-slow bench install clean-venv paper-gpu
 
 install: $(STAMP)
 
@@ -36,3 +36,13 @@ bench: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The paper-scale configuration (1138 images at 768 x 512, full widths, long training) as a DVC
+# experiment; meant for a CUDA machine (install a CUDA torch first, see README "GPU").
+PAPER_EPOCHS ?= 60
+paper-gpu: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc exp run -n paper-scale \
+		-S model.stem_channels=32 -S 'model.hc_channels=[64,128,256,512]' \
+		-S 'model.unet_channels=[16,32,64]' -S model.sip_channels=64 -S model.fc_hidden=128 \
+		-S 'model.train_size=[768,512]' -S train.epochs=$(PAPER_EPOCHS) -S train.batch_size=16 \
+		-S train.device=cuda -S predict.device=cuda -S predict.batch_size=32

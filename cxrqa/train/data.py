@@ -10,6 +10,7 @@ dimension judges.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,10 +101,12 @@ def load_image_set(
     missing = [image_id for image_id in chosen if image_id not in mos.index or np.isnan(mos.at[image_id, dimension])]
     if missing:
         raise ValueError(f"{ratings_path}: no {dimension} rating for {len(missing)} image(s), e.g. {missing[0]}")
-    images = torch.stack([standardise(load_image(processed / "images" / f"{i}.png", size)) for i in chosen])
-    roi_paths = [processed / "rois" / f"{i}.png" for i in chosen]
-    rois = None
-    if all(path.exists() for path in roi_paths):
-        rois = torch.stack([load_image(path, size) for path in roi_paths])
+    # PNG decoding releases the GIL: a few threads load a thousand images several times faster.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        images = torch.stack([standardise(t) for t in pool.map(lambda i: load_image(processed / "images" / f"{i}.png", size), chosen)])
+        roi_paths = [processed / "rois" / f"{i}.png" for i in chosen]
+        rois = None
+        if all(path.exists() for path in roi_paths):
+            rois = torch.stack(list(pool.map(lambda path: load_image(path, size), roi_paths)))
     targets = torch.tensor(mos.loc[chosen, dimension].to_numpy(), dtype=torch.float32)
     return ImageSet(chosen, images.contiguous(), targets, rois)
