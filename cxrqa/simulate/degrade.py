@@ -110,7 +110,7 @@ def draw_degradation(
     window = 1.0
     gamma = 1.0
     if gray_kind == "underexposure":
-        dose = 10.0 ** (-3.2 * s_gray)
+        dose = 10.0 ** (-4.2 * s_gray)
     elif gray_kind == "overexposure":
         dose = 1.0 + 2.5 * s_gray
     elif gray_kind == "low_contrast":
