@@ -220,4 +220,7 @@ def _open_live(log_dir: str | Path | None, resumed: bool):
         return None
     from dvclive import Live
 
+    if not resumed and Path(log_dir).exists():
+        shutil.rmtree(log_dir)  # a fresh run must not append to an earlier run's curves
+
     return Live(str(log_dir), resume=resumed, dvcyaml=None, save_dvc_exp=False, report=None)
