@@ -77,6 +77,7 @@ def make_study(root: Path) -> dict[str, Path]:
         for name, start in (("train_loss", 1.0), ("learning_rate", 1e-3), ("val_icc", 0.3), ("val_r", 0.4), ("val_srcc", 0.4), ("val_mad", 1.0)):
             pd.DataFrame({"step": range(4), name: start * (1 + 0.1 * np.arange(4))}).to_csv(curves / f"{name}.tsv", sep="\t", index=False)
         (root / "train" / d / "metrics.json").write_text('{"val_icc": 0.5, "val_r": 0.6, "step": 3}\n')
+    _write_baselines(root / "baselines.csv", ids, split, mos)
     return {
         "root": root,
         "ratings": root / "raw/ratings.csv",
@@ -87,4 +88,22 @@ def make_study(root: Path) -> dict[str, Path]:
         "predictions": root / "predictions",
         "attention_dir": root / "predictions/attention",
         "train_dir": root / "train",
+        "baselines": root / "baselines.csv",
     }
+
+
+#: Synthetic baseline methods and the noise of their score around the MOS (a smaller noise agrees better).
+BASELINE_NOISE = {"regressor_ridge": 0.8, "regressor_random_forest": 1.0, "feature_good_image": 1.3,
+                  "feature_fair_roi": 1.8, "feature_poor_image": 2.5, "feature_noise_roi": 4.0}
+
+
+def _write_baselines(path: Path, ids, split, mos: pd.Series) -> None:
+    """``baselines.csv`` as the baselines stage writes it, from its own generator (the study's draws stay put)."""
+    rng = np.random.default_rng(11)
+    frames = []
+    for d in DIMENSIONS:
+        target = mos.loc[d].loc[ids].to_numpy()
+        for method, noise in BASELINE_NOISE.items():
+            score = np.clip(target + rng.normal(0, noise, len(ids)), 1, 10)
+            frames.append(pd.DataFrame({"image_id": ids, "split": split, "dimension": d, "method": method, "score": np.round(score, 4), "mos": target}))
+    pd.concat(frames, ignore_index=True).to_csv(path, index=False)
