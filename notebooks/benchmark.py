@@ -97,6 +97,7 @@ display(writer.table(delong, "delong"))
 
 # %%
 display(writer.figure(forest.forest_plot(result, convention=convention), "methods_forest"))
+_ = writer.plot_data(result[["dimension", "family", "method", "metric", "estimate", "ci_low", "ci_high"]], "methods")
 
 # %% [markdown]
 # ## Verdict

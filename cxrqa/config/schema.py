@@ -380,6 +380,9 @@ class ReportParams:
         Images in the sample-image and attention-map figures.
     dpi : int
         Resolution of the PNG figures.
+    n_features : int
+        Single classical measures shown per dimension in the benchmark report (the best by ICC(A,1)
+        on the validation split).
     """
 
     split: str = "test"
@@ -389,6 +392,7 @@ class ReportParams:
     seed: int = 20221031
     n_sample_images: int = 8
     dpi: int = 150
+    n_features: int = 3
 
     def validate(self) -> None:
         if not 0.5 <= self.confidence < 1.0:
@@ -397,6 +401,8 @@ class ReportParams:
             raise ValueError(f"'report.n_resamples' must be at least 100, got {self.n_resamples}")
         if not 1 <= self.n_sample_images <= 32:
             raise ValueError(f"'report.n_sample_images' must lie in 1..32, got {self.n_sample_images}")
+        if self.n_features < 1:
+            raise ValueError(f"'report.n_features' must be at least 1, got {self.n_features}")
         if not 50 <= self.dpi <= 600:
             raise ValueError(f"'report.dpi' must lie in 50..600, got {self.dpi}")
 

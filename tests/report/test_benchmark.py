@@ -198,6 +198,7 @@ def test_notebook_writes_everything_reruns_identically_and_is_fast(study, ablati
         assert (out / "figures" / "benchmark" / f"methods_forest{suffix}").stat().st_size > 1000
     for table in ("methods", "methods_statistics", "reader_agreement", "human_ceiling", "delong", "chosen_features"):
         assert (out / "tables" / "benchmark" / f"{table}.csv").is_file() and (out / "tables" / "benchmark" / f"{table}.md").is_file()
+    assert (out / "plots" / "benchmark" / "methods.csv").is_file()  # the stage's plots output
     headline = json.loads((out / "metrics" / "benchmark.json").read_text())
     assert headline["ablations"] == ["mse", "no_attention"]
     gray = headline["gray_level"]
