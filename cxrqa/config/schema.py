@@ -304,6 +304,10 @@ class TrainParams:
         ``auto``: CUDA with bf16 autocast when present, else the CPU.
     num_threads : int
         CPU threads for torch (0 = torch's default).
+    input : dict of str to {"whole", "patch"}
+        Per dimension: ``whole`` images resized to ``model.train_size``, or random
+        ``model.train_size`` ``patch``-es of the full-resolution image (scored as the mean over
+        covering tiles). Dimensions not listed use ``whole``.
     """
 
     seed: int
@@ -312,6 +316,7 @@ class TrainParams:
     hflip: bool
     device: Literal["auto", "cpu", "cuda"]
     num_threads: int
+    input: dict[str, Literal["whole", "patch"]]
 
     def validate(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -320,6 +325,9 @@ class TrainParams:
             )
         if self.num_threads < 0:
             raise ValueError(f"'train.num_threads' must be 0 or more, got {self.num_threads}")
+        unknown = set(self.input) - {"gray_level", "sharpness"}
+        if unknown:
+            raise ValueError(f"'train.input' has unknown dimension(s) {sorted(unknown)}; use gray_level, sharpness")
 
 
 

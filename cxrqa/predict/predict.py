@@ -24,6 +24,7 @@ from PIL import Image  # noqa: E402
 from cxrqa.io.tables import mean_opinion_scores, read_ratings  # noqa: E402
 from cxrqa.models import Predictor, load_checkpoint  # noqa: E402
 from cxrqa.train.data import load_image, read_splits, standardise  # noqa: E402
+from cxrqa.train.patches import tile  # noqa: E402
 
 __all__ = ["PREDICTION_COLUMNS", "attention_sample", "predict_split", "score_images", "write_attention_overlays"]
 
@@ -46,6 +47,16 @@ def score_images(
     """
     checkpoint = load_checkpoint(checkpoint_path)
     size = tuple(checkpoint.preprocessing["input_size"])
+    if checkpoint.preprocessing.get("input_mode", "whole") == "patch":
+        # A patch-trained model scores an image as the mean over the tiles that cover it.
+        predictor = Predictor(checkpoint.model, device=device, batch_size=64)
+        scores, seconds = [], []
+        for path in image_paths:
+            tiles = tile(standardise(load_image(path)), size)
+            prediction = predictor.predict(list(tiles))
+            scores.append(prediction.scores.mean())
+            seconds.append(prediction.seconds.sum())
+        return np.asarray(scores), np.asarray(seconds), str(predictor.device)
     predictor = Predictor(checkpoint.model, device=device, batch_size=batch_size)
     images = (standardise(load_image(path, size)) for path in image_paths)
     prediction = predictor.predict(images)
@@ -115,7 +126,8 @@ def write_attention_overlays(
     checkpoint = load_checkpoint(checkpoint_path)
     if not checkpoint.model.config.get("use_attention", True):
         return []
-    size = tuple(checkpoint.preprocessing["input_size"])
+    whole = checkpoint.preprocessing.get("input_mode", "whole") == "whole"
+    size = tuple(checkpoint.preprocessing["input_size"]) if whole else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
     model_params = load_section(args.params, "model")
     train_params = load_section(args.params, "train", {"epochs": args.epochs})
-    size = tuple(model_params.train_size)
+    # Patch training keeps the full preprocessed resolution; whole-image training resizes once.
+    size = None if train_params.input.get(args.dimension) == "patch" else tuple(model_params.train_size)
     train_set = load_image_set(args.processed, args.ratings, args.dimension, ("train",), size)
     val_set = load_image_set(args.processed, args.ratings, args.dimension, ("validation",), size)
     result = train_dimension(

@@ -81,9 +81,9 @@ def load_image_set(
     ratings_path: str | Path,
     dimension: str,
     splits: tuple[str, ...],
-    size: tuple[int, int],
+    size: tuple[int, int] | None,
 ) -> ImageSet:
-    """Load the images of ``splits`` resized to ``size`` with their MOS for ``dimension``.
+    """Load the images of ``splits`` (resized to ``size`` unless ``None``) with their MOS for ``dimension``.
 
     Raises
     ------

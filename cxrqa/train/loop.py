@@ -9,10 +9,13 @@ holds everything needed to resume (weights, optimiser, scheduler, random states,
 far). A resumed run ends exactly where an uninterrupted one with the same seed ends on the CPU,
 because all randomness comes from generators whose states are checkpointed.
 
-Deviation from the paper: mini-batches are whole images resized to ``model.train_size`` rather
-than random patches, so that training and whole-image scoring see the same input size and the
-global max pooling of the SiPNets sees the same extent; and the score layers' biases start at the
-training split's mean MOS rather than at ``model.init_score``.
+Inputs (``train.input``, per dimension): ``whole`` trains on whole images resized to
+``model.train_size`` and scores them the same way (gray-level judges the whole film's tone
+scale); ``patch`` trains on random ``model.train_size`` patches of the full-resolution
+preprocessed image, as the paper did, and scores an image as the mean over the tiles that cover it
+(:mod:`cxrqa.train.patches`), so that the SiPNets' global max pooling sees the same extent in
+training and scoring (sharpness lives in fine detail that downsampling removes). The score
+layers' biases start at the training split's mean MOS rather than at ``model.init_score``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from cxrqa.config.schema import ModelParams, TrainParams
 from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
 from cxrqa.train.data import ImageSet
 from cxrqa.train.metrics import agreement
+from cxrqa.train.patches import random_patches, tile
 
 __all__ = ["TrainResult", "run_key", "train_dimension"]
 
@@ -54,21 +58,30 @@ class TrainResult(dict):
     """Summary of a training run (best epoch, its validation metrics, seconds)."""
 
 
-def _preprocessing(model_params: ModelParams) -> dict[str, Any]:
+def _preprocessing(model_params: ModelParams, input_mode: str) -> dict[str, Any]:
     return {
+        "input_mode": input_mode,
         "input_size": list(model_params.train_size),
-        "resize": "area",
+        "resize": "area" if input_mode == "whole" else "none (tiles of the preprocessed image)",
         "standardise": "2 * display - 1, display in [0, 1] after decode, crop and resize",
     }
 
 
-def _evaluate(model, images: torch.Tensor, targets: torch.Tensor, device, batch_size: int) -> tuple[np.ndarray, dict]:
+def _evaluate(
+    model, images: torch.Tensor, targets: torch.Tensor, device, batch_size: int, tile_size: tuple[int, int] | None
+) -> tuple[np.ndarray, dict]:
+    """Score images (whole, or as the mean over covering tiles) and compare with the MOS."""
     model.eval()
     scores = []
     with torch.inference_mode():
-        for start in range(0, len(images), batch_size):
-            batch = images[start : start + batch_size].to(device).contiguous(memory_format=torch.channels_last)
-            scores.append(model(batch).score.float().cpu())
+        if tile_size is None:
+            for start in range(0, len(images), batch_size):
+                batch = images[start : start + batch_size].to(device).contiguous(memory_format=torch.channels_last)
+                scores.append(model(batch).score.float().cpu())
+        else:
+            for image in images:
+                tiles = tile(image, tile_size).to(device).contiguous(memory_format=torch.channels_last)
+                scores.append(model(tiles).score.float().mean().cpu()[None])
     predicted = torch.cat(scores).numpy().astype(np.float64)
     return predicted, agreement(predicted, targets.numpy().astype(np.float64))
 
@@ -92,7 +105,9 @@ def train_dimension(
     dimension : str
         ``gray_level`` or ``sharpness`` (recorded in the checkpoints).
     train_set, val_set : ImageSet
-        Training and validation images at ``model_params.train_size``.
+        Training and validation images: at ``model_params.train_size`` when
+        ``train_params.input[dimension]`` is ``whole``; at full preprocessed resolution when it is
+        ``patch`` (random patches of ``train_size`` in training, covering tiles in validation).
     model_params, train_params : ModelParams, TrainParams
         The ``model`` and ``train`` sections.
     out_dir : path
@@ -143,6 +158,8 @@ def train_dimension(
     if live is not None and not resumed:
         live.log_params({"dimension": dimension, **{f"train.{k}": v for k, v in asdict(train_params).items()}})
     use_rois = model_params.loss.roi_weight > 0 and train_set.rois is not None
+    input_mode = train_params.input.get(dimension, "whole")
+    patch_size = tuple(model_params.train_size) if input_mode == "patch" else None
     batch_size = train_params.batch_size
     started = time.perf_counter()
     for epoch in range(state["epoch"] + 1, train_params.epochs + 1):
@@ -153,14 +170,17 @@ def train_dimension(
         bar = tqdm(range(0, len(order), batch_size), desc=f"{dimension} epoch {epoch}/{train_params.epochs}", disable=not progress, leave=False)
         for start in bar:
             index = order[start : start + batch_size]
-            images = train_set.images[index].clone()
+            images = train_set.images[index]
+            rois = train_set.rois[index] if use_rois else None
+            if patch_size is not None:
+                images, rois = random_patches(images, patch_size, generator, rois)
+            images = images.clone()
             flip = flips[index]
             images[flip] = images[flip].flip(-1)
             images = images.to(device).contiguous(memory_format=torch.channels_last)
             target = train_set.targets[index].to(device)
-            rois = None
-            if use_rois:
-                rois = train_set.rois[index].clone()
+            if rois is not None:
+                rois = rois.clone()
                 rois[flip] = rois[flip].flip(-1)
                 rois = rois.to(device)
             out = model(images)
@@ -172,7 +192,7 @@ def train_dimension(
             total += float(terms.total.detach()) * len(index)
             count += len(index)
             bar.set_postfix(loss=f"{total / count:.4f}")
-        _, metrics = _evaluate(model, val_set.images, val_set.targets, device, batch_size)
+        _, metrics = _evaluate(model, val_set.images, val_set.targets, device, batch_size, patch_size)
         record = {"epoch": epoch, "train_loss": total / count, "learning_rate": optimizer.param_groups[0]["lr"], **{f"val_{k}": v for k, v in metrics.items()}}
         state["history"].append(record)
         state["epoch"] = epoch
@@ -183,7 +203,7 @@ def train_dimension(
             live.next_step()
         if metrics["icc"] > state["best_icc"]:
             state["best_icc"], state["best_epoch"] = metrics["icc"], epoch
-            _save_best(out_dir / BEST, model, replace(model_params, init_score=start_score), train_params, dimension, record)
+            _save_best(out_dir / BEST, model, replace(model_params, init_score=start_score), train_params, dimension, record, input_mode)
         torch.save(
             {
                 "run_key": key,
@@ -205,14 +225,16 @@ def train_dimension(
     return TrainResult(dimension=dimension, best_epoch=state["best_epoch"], best=best, epochs_run=state["epoch"], seconds=time.perf_counter() - started, device=str(device))
 
 
-def _save_best(path: Path, model, model_params: ModelParams, train_params: TrainParams, dimension: str, record: dict) -> None:
+def _save_best(
+    path: Path, model, model_params: ModelParams, train_params: TrainParams, dimension: str, record: dict, input_mode: str
+) -> None:
     from cxrqa.config import as_dict
     from cxrqa.models import save_checkpoint
 
     cpu_model = build_model(model_params)
     cpu_model.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
     params = {"model": json.loads(json.dumps(asdict(model_params), default=str)), "train": as_dict(train_params)}
-    save_checkpoint(path, cpu_model, params, _preprocessing(model_params), {"dimension": dimension, **record})
+    save_checkpoint(path, cpu_model, params, _preprocessing(model_params, input_mode), {"dimension": dimension, **record})
 
 
 def _open_live(log_dir: str | Path | None, resumed: bool):
