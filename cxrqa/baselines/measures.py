@@ -276,8 +276,9 @@ def wavelet_sigma(image, mask=None) -> float:
     """Noise standard deviation from the finest diagonal Haar wavelet coefficients (robust MAD).
 
     ``sigma = median(|HH|) / 0.6745`` with ``HH = (a - b - c + d) / 2`` over 2 x 2 blocks: the
-    estimator of ``skimage.restoration.estimate_sigma`` with its default ``db1`` wavelet,
-    written out so that PyWavelets is not needed. With a mask, blocks wholly inside it are used.
+    Donoho-Johnstone estimator on the Haar (``db1``) diagonal detail band, written out because
+    neither PyWavelets nor ``skimage.restoration.estimate_sigma`` (which uses ``db2``) takes a
+    mask. With a mask, blocks wholly inside it are used.
 
     References
     ----------
