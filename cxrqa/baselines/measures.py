@@ -301,7 +301,7 @@ def wavelet_sigma(image, mask=None) -> float:
         m = mask[:rows, :cols]
         block_mask = m[0::2, 0::2] & m[0::2, 1::2] & m[1::2, 0::2] & m[1::2, 1::2]
     values = _pool(np.abs(detail), block_mask)
-    return float(np.median(values) / 0.6745) if values is not None else float("nan")
+    return float(np.median(values) / 0.6744897501960817) if values is not None else float("nan")  # Phi^-1(0.75)
 
 
 def entropy(image, mask=None, *, bins: int = 256) -> float:
