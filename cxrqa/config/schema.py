@@ -308,6 +308,9 @@ class TrainParams:
         Per dimension: ``whole`` images resized to ``model.train_size``, or random
         ``model.train_size`` ``patch``-es of the full-resolution image (scored as the mean over
         covering tiles). Dimensions not listed use ``whole``.
+    standardisation : dict of str to {"fixed", "per_image"}
+        Per dimension: ``fixed`` maps display values to [-1, 1] (absolute gray levels kept);
+        ``per_image`` gives each image zero mean and unit SD. Dimensions not listed use ``fixed``.
     """
 
     seed: int
@@ -317,6 +320,7 @@ class TrainParams:
     device: Literal["auto", "cpu", "cuda"]
     num_threads: int
     input: dict[str, Literal["whole", "patch"]]
+    standardisation: dict[str, Literal["fixed", "per_image"]]
 
     def validate(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -325,9 +329,9 @@ class TrainParams:
             )
         if self.num_threads < 0:
             raise ValueError(f"'train.num_threads' must be 0 or more, got {self.num_threads}")
-        unknown = set(self.input) - {"gray_level", "sharpness"}
+        unknown = (set(self.input) | set(self.standardisation)) - {"gray_level", "sharpness"}
         if unknown:
-            raise ValueError(f"'train.input' has unknown dimension(s) {sorted(unknown)}; use gray_level, sharpness")
+            raise ValueError(f"'train.input' / 'train.standardisation' name unknown dimension(s) {sorted(unknown)}; use gray_level, sharpness")
 
 
 

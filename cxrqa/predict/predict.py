@@ -47,18 +47,19 @@ def score_images(
     """
     checkpoint = load_checkpoint(checkpoint_path)
     size = tuple(checkpoint.preprocessing["input_size"])
+    mode = checkpoint.preprocessing.get("standardisation", "fixed")
     if checkpoint.preprocessing.get("input_mode", "whole") == "patch":
         # A patch-trained model scores an image as the mean over the tiles that cover it.
         predictor = Predictor(checkpoint.model, device=device, batch_size=64)
         scores, seconds = [], []
         for path in image_paths:
-            tiles = tile(standardise(load_image(path)), size)
+            tiles = tile(standardise(load_image(path), mode), size)
             prediction = predictor.predict(list(tiles))
             scores.append(prediction.scores.mean())
             seconds.append(prediction.seconds.sum())
         return np.asarray(scores), np.asarray(seconds), str(predictor.device)
     predictor = Predictor(checkpoint.model, device=device, batch_size=batch_size)
-    images = (standardise(load_image(path, size)) for path in image_paths)
+    images = (standardise(load_image(path, size), mode) for path in image_paths)
     prediction = predictor.predict(images)
     return prediction.scores, prediction.seconds, str(predictor.device)
 
@@ -127,6 +128,7 @@ def write_attention_overlays(
     if not checkpoint.model.config.get("use_attention", True):
         return []
     whole = checkpoint.preprocessing.get("input_mode", "whole") == "whole"
+    mode = checkpoint.preprocessing.get("standardisation", "fixed")
     size = tuple(checkpoint.preprocessing["input_size"]) if whole else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +136,7 @@ def write_attention_overlays(
     for image_id in image_ids:
         image = load_image(Path(processed) / "images" / f"{image_id}.png", size)
         with torch.inference_mode():
-            attention = checkpoint.model(standardise(image)[None]).attention[0, 0].numpy()
+            attention = checkpoint.model(standardise(image, mode)[None]).attention[0, 0].numpy()
         gray = np.repeat(image[0].numpy()[..., None], 3, axis=2)
         heat = colormaps["inferno"](np.clip(attention, 0, 1))[..., :3]
         overlay = 0.5 * gray + 0.5 * heat

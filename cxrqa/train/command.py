@@ -49,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
     train_params = load_section(args.params, "train", {"epochs": args.epochs})
     # Patch training keeps the full preprocessed resolution; whole-image training resizes once.
     size = None if train_params.input.get(args.dimension) == "patch" else tuple(model_params.train_size)
-    train_set = load_image_set(args.processed, args.ratings, args.dimension, ("train",), size)
-    val_set = load_image_set(args.processed, args.ratings, args.dimension, ("validation",), size)
+    mode = train_params.standardisation.get(args.dimension, "fixed")
+    train_set = load_image_set(args.processed, args.ratings, args.dimension, ("train",), size, mode)
+    val_set = load_image_set(args.processed, args.ratings, args.dimension, ("validation",), size, mode)
     result = train_dimension(
         dimension=args.dimension,
         train_set=train_set,

@@ -25,9 +25,23 @@ from cxrqa.io.tables import mean_opinion_scores, read_ratings
 __all__ = ["ImageSet", "load_image", "load_image_set", "read_splits", "standardise"]
 
 
-def standardise(image: np.ndarray | torch.Tensor):
-    """Map display values in [0, 1] to the network's input range [-1, 1]."""
-    return image * 2.0 - 1.0
+def standardise(image: torch.Tensor, mode: str = "fixed") -> torch.Tensor:
+    """Map a display image in [0, 1] to the network's input.
+
+    ``fixed``: ``2 x - 1``, keeping absolute gray levels (what the gray-level dimension judges).
+    ``per_image``: zero mean and unit standard deviation per image, so that structure, not the
+    film's tone scale, drives the score (sharpness).
+
+    >>> standardise(torch.tensor([0.0, 0.5, 1.0])).tolist()
+    [-1.0, 0.0, 1.0]
+    >>> [round(v, 4) for v in standardise(torch.tensor([0.2, 0.4]), "per_image").tolist()]
+    [-1.0, 1.0]
+    """
+    if mode == "fixed":
+        return image * 2.0 - 1.0
+    if mode == "per_image":
+        return (image - image.mean()) / image.std(correction=0).clamp_min(1e-6)
+    raise ValueError(f"unknown standardisation {mode!r}; use 'fixed' or 'per_image'")
 
 
 def load_image(path: str | Path, size: tuple[int, int] | None = None) -> torch.Tensor:
@@ -82,6 +96,7 @@ def load_image_set(
     dimension: str,
     splits: tuple[str, ...],
     size: tuple[int, int] | None,
+    standardisation: str = "fixed",
 ) -> ImageSet:
     """Load the images of ``splits`` (resized to ``size`` unless ``None``) with their MOS for ``dimension``.
 
@@ -103,7 +118,8 @@ def load_image_set(
         raise ValueError(f"{ratings_path}: no {dimension} rating for {len(missing)} image(s), e.g. {missing[0]}")
     # PNG decoding releases the GIL: a few threads load a thousand images several times faster.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        images = torch.stack([standardise(t) for t in pool.map(lambda i: load_image(processed / "images" / f"{i}.png", size), chosen)])
+        loaded = pool.map(lambda i: load_image(processed / "images" / f"{i}.png", size), chosen)
+        images = torch.stack([standardise(t, standardisation) for t in loaded])
         roi_paths = [processed / "rois" / f"{i}.png" for i in chosen]
         rois = None
         if all(path.exists() for path in roi_paths):

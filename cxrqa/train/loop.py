@@ -58,12 +58,12 @@ class TrainResult(dict):
     """Summary of a training run (best epoch, its validation metrics, seconds)."""
 
 
-def _preprocessing(model_params: ModelParams, input_mode: str) -> dict[str, Any]:
+def _preprocessing(model_params: ModelParams, input_mode: str, standardisation: str) -> dict[str, Any]:
     return {
         "input_mode": input_mode,
         "input_size": list(model_params.train_size),
         "resize": "area" if input_mode == "whole" else "none (tiles of the preprocessed image)",
-        "standardise": "2 * display - 1, display in [0, 1] after decode, crop and resize",
+        "standardisation": standardisation,
     }
 
 
@@ -234,7 +234,10 @@ def _save_best(
     cpu_model = build_model(model_params)
     cpu_model.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
     params = {"model": json.loads(json.dumps(asdict(model_params), default=str)), "train": as_dict(train_params)}
-    save_checkpoint(path, cpu_model, params, _preprocessing(model_params, input_mode), {"dimension": dimension, **record})
+    save_checkpoint(
+        path, cpu_model, params, _preprocessing(model_params, input_mode, train_params.standardisation.get(dimension, "fixed")),
+        {"dimension": dimension, **record},
+    )
 
 
 def _open_live(log_dir: str | Path | None, resumed: bool):
