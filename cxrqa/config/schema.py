@@ -311,6 +311,9 @@ class TrainParams:
     standardisation : dict of str to {"fixed", "per_image"}
         Per dimension: ``fixed`` maps display values to [-1, 1] (absolute gray levels kept);
         ``per_image`` gives each image zero mean and unit SD. Dimensions not listed use ``fixed``.
+    batch_norm : bool
+        Train with a BatchNorm after every convolution, folded into the convolutions when saved
+        (:mod:`cxrqa.train.batchnorm`; not in the paper, which trains far longer).
     """
 
     seed: int
@@ -321,6 +324,7 @@ class TrainParams:
     num_threads: int
     input: dict[str, Literal["whole", "patch"]]
     standardisation: dict[str, Literal["fixed", "per_image"]]
+    batch_norm: bool
 
     def validate(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:

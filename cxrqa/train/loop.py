@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from cxrqa.config.schema import ModelParams, TrainParams
 from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
 from cxrqa.train.data import ImageSet
+from cxrqa.train.batchnorm import NORMS_ATTRIBUTE, attach_batchnorm, fold_batchnorm
 from cxrqa.train.metrics import agreement
 from cxrqa.train.patches import random_patches, tile
 
@@ -131,7 +132,10 @@ def train_dimension(
     # Score layers start at the training MOS mean: Adam moves a bias by about the learning rate per
     # step, so starting 2-3 points away from the targets costs thousands of steps a CPU run lacks.
     start_score = round(float(train_set.targets.mean()), 4)
-    model = prepare_model(build_model(replace(model_params, init_score=start_score)), device)
+    model = build_model(replace(model_params, init_score=start_score))
+    if train_params.batch_norm:
+        attach_batchnorm(model)
+    model = prepare_model(model, device)
     model.train()
     loss_fn = build_loss(model_params)
     optimizer, scheduler = build_optimizer(model, model_params)
@@ -232,7 +236,10 @@ def _save_best(
     from cxrqa.models import save_checkpoint
 
     cpu_model = build_model(model_params)
-    cpu_model.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
+    if hasattr(model, NORMS_ATTRIBUTE):
+        fold_batchnorm(model, cpu_model)  # the saved model is the plain network, norms folded in
+    else:
+        cpu_model.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
     params = {"model": json.loads(json.dumps(asdict(model_params), default=str)), "train": as_dict(train_params)}
     save_checkpoint(
         path, cpu_model, params, _preprocessing(model_params, input_mode, train_params.standardisation.get(dimension, "fixed")),
