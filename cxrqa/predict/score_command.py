@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cxrqa.config import DEFAULT_PARAMS
-
-DIMENSIONS = ("gray_level", "sharpness")
+from cxrqa.io.tables import DIMENSIONS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

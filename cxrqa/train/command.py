@@ -6,8 +6,7 @@ import argparse
 import json
 
 from cxrqa.config import DEFAULT_PARAMS, load_section
-
-DIMENSIONS = ("gray_level", "sharpness")
+from cxrqa.io.tables import DIMENSIONS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
