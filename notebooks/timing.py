@@ -19,7 +19,7 @@ dpi = 150
 from IPython.display import Markdown, display
 
 from cxrqa.io.tables import read_ratings
-from cxrqa.report import inputs, paper, timing
+from cxrqa.report import inputs, paper, plots, timing
 from cxrqa.report.output import ReportWriter, write_metrics
 
 writer = ReportWriter(out, "timing", dpi=dpi)
@@ -37,6 +37,7 @@ table4, table4_tests = timing.table4(readings, model)
 display(writer.table(table4, "table4_reading_time"))
 display(writer.table(table4_tests, "table4_tests"))
 _ = writer.plot_data(readings, "reading_seconds")
+writer.figure(plots.reading_time_plot(readings, model), "table4_reading_time")
 
 # %%
 by_split = readings.groupby("split")["seconds"].mean()

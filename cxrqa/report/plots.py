@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-__all__ = ["attention_grid", "bland_altman_plot", "mos_distribution", "regression_plot", "roc_plot", "sample_grid", "training_curves"]
+__all__ = [
+    "attention_grid", "bland_altman_plot", "mos_distribution", "reading_time_plot", "regression_plot", "roc_plot",
+    "sample_grid", "training_curves",
+]
 
 _LABELS = {"gray_level": "Gray-level", "sharpness": "Sharpness"}
 
@@ -141,5 +144,37 @@ def attention_grid(images: pd.DataFrame, *, columns: int = 3):
     for ax, (_, row) in zip(axes.ravel(), images.iterrows()):
         ax.imshow(np.asarray(Image.open(row["path"]).convert("RGB")), interpolation="antialiased")
         ax.set_title(row["caption"], fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def reading_time_plot(readings: pd.DataFrame, model: pd.DataFrame):
+    """Table 4 as a picture: readers' seconds per image by split and role, the model's marked.
+
+    Parameters
+    ----------
+    readings : DataFrame
+        ``split, reader_role, seconds`` (one row per reading).
+    model : DataFrame
+        ``split, both``: the model's seconds per image for both dimensions.
+    """
+    splits = [name for name in ("train", "validation", "test") if name in set(readings["split"])]
+    roles = sorted(readings["reader_role"].unique())
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    width = 0.8 / len(roles)
+    for index, role in enumerate(roles):
+        data = [readings.loc[(readings["split"] == split) & (readings["reader_role"] == role), "seconds"] for split in splits]
+        positions = np.arange(len(splits)) + (index - (len(roles) - 1) / 2) * width
+        parts = ax.boxplot(data, positions=positions, widths=width * 0.9, showfliers=False, patch_artist=True)
+        for box in parts["boxes"]:
+            box.set_facecolor(("0.55", "0.8")[index % 2])
+        ax.plot([], [], "s", color=("0.55", "0.8")[index % 2], label=role)
+    model_mean = model.groupby("split")["both"].mean()
+    ax.scatter(np.arange(len(splits)), [model_mean.get(split, np.nan) for split in splits], marker="D", color="C3", zorder=3, label="model (both dimensions)")
+    ax.set_xticks(np.arange(len(splits)), splits)
+    ax.set_ylabel("seconds per image")
+    ax.set_yscale("log")
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("Reading time: readers (median, IQR, 1.5 IQR whiskers) vs the model")
     fig.tight_layout()
     return fig
