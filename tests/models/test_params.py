@@ -23,11 +23,27 @@ def section():
     return yaml.safe_load((ROOT / "params.yaml").read_text())["model"]
 
 
-def test_repository_defaults_are_the_papers(section, tmp_path):
+def _paper_gpu_overrides() -> dict[str, object]:
+    """The ``-S model.KEY=VALUE`` settings of the Makefile's ``paper-gpu`` target."""
+    import re
+
+    text = (ROOT / "Makefile").read_text()
+    recipe = text[text.index("paper-gpu:") :]
+    return {key: yaml.safe_load(value) for key, value in re.findall(r"-S '?model\.([\w.]+)=([^' \\]+)'?", recipe)}
+
+
+def test_make_paper_gpu_sets_the_papers_configuration(section, tmp_path):
+    # params.yaml holds a slim CPU default; `make paper-gpu` must restore the paper's network.
+    for dotted, value in _paper_gpu_overrides().items():
+        target = section
+        *parents, leaf = dotted.split(".")
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
     params = load_section(_write(tmp_path, section), "model")
     assert isinstance(params, ModelParams)
     assert params.stem_channels == 32 and params.hc_channels == (64, 128, 256, 512)
-    assert params.sip_channels == 64 and params.fc_hidden == 128
+    assert params.sip_channels == 64 and params.fc_hidden == 128 and params.train_size == (768, 512)
     assert (params.loss.kind, params.loss.alpha, params.loss.aux_weight) == ("l_alpha", 1.0, 0.1)
     optim = params.optim
     assert (optim.base_lr, optim.min_lr, optim.decay, optim.decay_steps) == (1e-3, 3e-5, 0.8, 100.0)
