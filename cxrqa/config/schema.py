@@ -308,9 +308,14 @@ class TrainParams:
         Per dimension: ``whole`` images resized to ``model.train_size``, or random
         ``model.train_size`` ``patch``-es of the full-resolution image (scored as the mean over
         covering tiles). Dimensions not listed use ``whole``.
-    standardisation : dict of str to {"fixed", "per_image"}
+    patch_sampling : {"uniform", "roi"}
+        With ``patch`` input: training patches drawn uniformly, or in proportion to the share of
+        the lung ROI they cover, and tiles then weighted by that share when an image is scored
+        (:mod:`cxrqa.train.patches`).
+    standardisation : dict of str to {"fixed", "per_image", "local"}
         Per dimension: ``fixed`` maps display values to [-1, 1] (absolute gray levels kept);
-        ``per_image`` gives each image zero mean and unit SD. Dimensions not listed use ``fixed``.
+        ``per_image`` gives each image zero mean and unit SD; ``local`` is a local contrast
+        normalisation (:func:`cxrqa.train.data.standardise`). Dimensions not listed use ``fixed``.
     batch_norm : bool
         Train with a BatchNorm after every convolution, folded into the convolutions when saved
         (:mod:`cxrqa.train.batchnorm`; not in the paper, which trains far longer).
@@ -323,7 +328,8 @@ class TrainParams:
     device: Literal["auto", "cpu", "cuda"]
     num_threads: int
     input: dict[str, Literal["whole", "patch"]]
-    standardisation: dict[str, Literal["fixed", "per_image"]]
+    patch_sampling: Literal["uniform", "roi"]
+    standardisation: dict[str, Literal["fixed", "per_image", "local"]]
     batch_norm: bool
 
     def validate(self) -> None:

@@ -24,11 +24,21 @@ from PIL import Image  # noqa: E402
 from cxrqa.io.tables import mean_opinion_scores, read_ratings  # noqa: E402
 from cxrqa.models import Predictor, load_checkpoint  # noqa: E402
 from cxrqa.train.data import load_image, read_splits, standardise  # noqa: E402
-from cxrqa.train.patches import tile  # noqa: E402
+from cxrqa.train.patches import covering_tiles, weighted_tile_mean  # noqa: E402
 
-__all__ = ["PREDICTION_COLUMNS", "attention_sample", "predict_split", "score_images", "write_attention_overlays"]
+__all__ = ["PREDICTION_COLUMNS", "attention_sample", "predict_split", "roi_path_of", "score_images", "write_attention_overlays"]
 
 PREDICTION_COLUMNS = ["image_id", "split", "dimension", "score", "mos", "seconds_per_image", "device", "batch_size"]
+
+
+def roi_path_of(image_path: str | Path) -> Path:
+    """The ROI mask the preprocess stage wrote beside a preprocessed image.
+
+    >>> roi_path_of("data/processed/images/CXR0001.png").as_posix()
+    'data/processed/rois/CXR0001.png'
+    """
+    image_path = Path(image_path)
+    return image_path.parent.parent / "rois" / image_path.name
 
 
 def score_images(
@@ -40,22 +50,37 @@ def score_images(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Scores and seconds per image of preprocessed PNGs with one checkpoint.
 
+    A patch-trained checkpoint scores each image as the mean of the tiles that cover it, weighted
+    by each tile's share of the lung ROI when it was trained on ROI-guided patches; the ROI is read
+    from ``rois/`` beside ``images/``, as the preprocess stage writes them.
+
     Returns
     -------
     scores, seconds : ndarray
     device : str
+
+    Raises
+    ------
+    FileNotFoundError
+        When a ROI-weighted checkpoint finds no ROI mask for an image.
     """
     checkpoint = load_checkpoint(checkpoint_path)
     size = tuple(checkpoint.preprocessing["input_size"])
     mode = checkpoint.preprocessing.get("standardisation", "fixed")
     if checkpoint.preprocessing.get("input_mode", "whole") == "patch":
-        # A patch-trained model scores an image as the mean over the tiles that cover it.
+        roi_weighted = checkpoint.preprocessing.get("tile_weighting", "uniform") == "roi"
         predictor = Predictor(checkpoint.model, device=device, batch_size=64)
         scores, seconds = [], []
         for path in image_paths:
-            tiles = tile(standardise(load_image(path), mode), size)
+            roi = None
+            if roi_weighted:
+                roi_path = roi_path_of(path)
+                if not roi_path.is_file():
+                    raise FileNotFoundError(f"{roi_path}: no ROI mask for {path} (this model weights tiles by the lung ROI)")
+                roi = load_image(roi_path)
+            tiles, weights = covering_tiles(standardise(load_image(path), mode), size, roi)
             prediction = predictor.predict(list(tiles))
-            scores.append(prediction.scores.mean())
+            scores.append(float(weighted_tile_mean(torch.as_tensor(prediction.scores), weights)))
             seconds.append(prediction.seconds.sum())
         return np.asarray(scores), np.asarray(seconds), str(predictor.device)
     predictor = Predictor(checkpoint.model, device=device, batch_size=batch_size)

@@ -37,7 +37,7 @@ from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model
 from cxrqa.train.data import ImageSet
 from cxrqa.train.batchnorm import NORMS_ATTRIBUTE, attach_batchnorm, fold_batchnorm
 from cxrqa.train.metrics import agreement
-from cxrqa.train.patches import random_patches, tile
+from cxrqa.train.patches import covering_tiles, position_weights, random_patches, weighted_tile_mean
 
 __all__ = ["TrainResult", "run_key", "train_dimension"]
 
@@ -59,19 +59,30 @@ class TrainResult(dict):
     """Summary of a training run (best epoch, its validation metrics, seconds)."""
 
 
-def _preprocessing(model_params: ModelParams, input_mode: str, standardisation: str) -> dict[str, Any]:
-    return {
+def _preprocessing(model_params: ModelParams, train_params: TrainParams, dimension: str) -> dict[str, Any]:
+    input_mode = train_params.input.get(dimension, "whole")
+    preprocessing = {
         "input_mode": input_mode,
         "input_size": list(model_params.train_size),
         "resize": "area" if input_mode == "whole" else "none (tiles of the preprocessed image)",
-        "standardisation": standardisation,
+        "standardisation": train_params.standardisation.get(dimension, "fixed"),
     }
+    if input_mode == "patch":
+        preprocessing["tile_weighting"] = train_params.patch_sampling
+    return preprocessing
 
 
 def _evaluate(
-    model, images: torch.Tensor, targets: torch.Tensor, device, batch_size: int, tile_size: tuple[int, int] | None
+    model,
+    images: torch.Tensor,
+    targets: torch.Tensor,
+    device,
+    batch_size: int,
+    tile_size: tuple[int, int] | None,
+    rois: torch.Tensor | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """Score images (whole, or as the mean over covering tiles) and compare with the MOS."""
+    """Score images (whole, or as the mean over covering tiles, ROI-weighted when ``rois`` are
+    given) and compare with the MOS."""
     model.eval()
     scores = []
     with torch.inference_mode():
@@ -80,9 +91,10 @@ def _evaluate(
                 batch = images[start : start + batch_size].to(device).contiguous(memory_format=torch.channels_last)
                 scores.append(model(batch).score.float().cpu())
         else:
-            for image in images:
-                tiles = tile(image, tile_size).to(device).contiguous(memory_format=torch.channels_last)
-                scores.append(model(tiles).score.float().mean().cpu()[None])
+            for index, image in enumerate(images):
+                tiles, weights = covering_tiles(image, tile_size, None if rois is None else rois[index])
+                tiles = tiles.to(device).contiguous(memory_format=torch.channels_last)
+                scores.append(weighted_tile_mean(model(tiles).score.float().cpu(), weights)[None])
     predicted = torch.cat(scores).numpy().astype(np.float64)
     return predicted, agreement(predicted, targets.numpy().astype(np.float64))
 
@@ -164,6 +176,10 @@ def train_dimension(
     use_rois = model_params.loss.roi_weight > 0 and train_set.rois is not None
     input_mode = train_params.input.get(dimension, "whole")
     patch_size = tuple(model_params.train_size) if input_mode == "patch" else None
+    roi_guided = patch_size is not None and train_params.patch_sampling == "roi"
+    if roi_guided and (train_set.rois is None or val_set.rois is None):
+        raise ValueError("train.patch_sampling is 'roi' but some images have no ROI mask (processed/rois/)")
+    corner_weights = position_weights(train_set.rois, patch_size) if roi_guided else None
     batch_size = train_params.batch_size
     started = time.perf_counter()
     for epoch in range(state["epoch"] + 1, train_params.epochs + 1):
@@ -177,7 +193,8 @@ def train_dimension(
             images = train_set.images[index]
             rois = train_set.rois[index] if use_rois else None
             if patch_size is not None:
-                images, rois = random_patches(images, patch_size, generator, rois)
+                weights = corner_weights[index] if roi_guided else None
+                images, rois = random_patches(images, patch_size, generator, rois, weights=weights)
             images = images.clone()
             flip = flips[index]
             images[flip] = images[flip].flip(-1)
@@ -196,7 +213,9 @@ def train_dimension(
             total += float(terms.total.detach()) * len(index)
             count += len(index)
             bar.set_postfix(loss=f"{total / count:.4f}")
-        _, metrics = _evaluate(model, val_set.images, val_set.targets, device, batch_size, patch_size)
+        _, metrics = _evaluate(
+            model, val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
+        )
         record = {"epoch": epoch, "train_loss": total / count, "learning_rate": optimizer.param_groups[0]["lr"], **{f"val_{k}": v for k, v in metrics.items()}}
         state["history"].append(record)
         state["epoch"] = epoch
@@ -207,7 +226,7 @@ def train_dimension(
             live.next_step()
         if metrics["icc"] > state["best_icc"]:
             state["best_icc"], state["best_epoch"] = metrics["icc"], epoch
-            _save_best(out_dir / BEST, model, replace(model_params, init_score=start_score), train_params, dimension, record, input_mode)
+            _save_best(out_dir / BEST, model, replace(model_params, init_score=start_score), train_params, dimension, record)
         torch.save(
             {
                 "run_key": key,
@@ -230,7 +249,7 @@ def train_dimension(
 
 
 def _save_best(
-    path: Path, model, model_params: ModelParams, train_params: TrainParams, dimension: str, record: dict, input_mode: str
+    path: Path, model, model_params: ModelParams, train_params: TrainParams, dimension: str, record: dict
 ) -> None:
     from cxrqa.config import as_dict
     from cxrqa.models import save_checkpoint
@@ -242,7 +261,7 @@ def _save_best(
         cpu_model.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
     params = {"model": json.loads(json.dumps(asdict(model_params), default=str)), "train": as_dict(train_params)}
     save_checkpoint(
-        path, cpu_model, params, _preprocessing(model_params, input_mode, train_params.standardisation.get(dimension, "fixed")),
+        path, cpu_model, params, _preprocessing(model_params, train_params, dimension),
         {"dimension": dimension, **record},
     )
 

@@ -1,0 +1,132 @@
+"""Patches and tiles: ROI-guided sampling, ROI-weighted tile scores, patch-trained checkpoints."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from cxrqa.models import load_checkpoint
+from cxrqa.predict.predict import predict_split
+from cxrqa.train.data import load_image_set
+from cxrqa.train.loop import train_dimension
+from cxrqa.train.patches import position_weights, random_patches, tile, tile_starts, tile_weights, weighted_tile_mean
+
+
+def _corners(images, size, seed, sampling_rois=None, draws=40):
+    weights = None if sampling_rois is None else position_weights(sampling_rois, size)
+    """Top-left corners of ``draws`` batches of patches, found by locating the patch in its image."""
+    generator = torch.Generator().manual_seed(seed)
+    found = []
+    for _ in range(draws):
+        patches, _ = random_patches(images, size, generator, weights=weights)
+        for image, patch in zip(images, patches):
+            value = patch[0, 0, 0]
+            rows, cols = torch.nonzero(image[0] == value, as_tuple=True)
+            found.append((int(rows[0]), int(cols[0])))
+    return found
+
+
+@pytest.fixture
+def numbered_images():
+    """Two 96 x 80 images whose every pixel value is unique, so a patch reveals its position."""
+    return torch.arange(2 * 96 * 80, dtype=torch.float32).reshape(2, 1, 96, 80)
+
+
+def test_tiles_cover_the_image_and_overlap_only_at_the_end():
+    assert tile_starts(96, 64) == [0, 32]
+    image = torch.arange(96 * 80, dtype=torch.float32).reshape(1, 96, 80)
+    tiles = tile(image, (64, 64))
+    assert tiles.shape == (4, 1, 64, 64)
+    covered = torch.zeros(96, 80, dtype=torch.bool)
+    for top in tile_starts(96, 64):
+        for left in tile_starts(80, 64):
+            covered[top : top + 64, left : left + 64] = True
+    assert covered.all()
+
+
+def test_roi_guided_patches_always_touch_the_roi(numbered_images):
+    roi = torch.zeros(2, 1, 96, 80)
+    roi[:, :, 70:96, 60:80] = 1.0  # bottom-right corner only
+    guided = _corners(numbered_images, (32, 32), seed=1, sampling_rois=roi)
+    assert all(top + 32 > 70 and left + 32 > 60 for top, left in guided)
+    uniform = _corners(numbered_images, (32, 32), seed=1)
+    assert any(top + 32 <= 70 or left + 32 <= 60 for top, left in uniform)
+
+
+def test_roi_guided_sampling_prefers_fuller_windows(numbered_images):
+    roi = torch.zeros(2, 1, 96, 80)
+    roi[:, :, 48:96, :] = 1.0  # lower half
+    corners = _corners(numbered_images, (32, 32), seed=2, sampling_rois=roi, draws=100)
+    tops = np.array([top for top, _ in corners])
+    # Windows wholly inside the ROI (top >= 48) outweigh those that only graze it.
+    assert (tops >= 48).mean() > 0.6
+    assert tops.min() >= 24  # a window with no ROI at all (top < 17) is never drawn; grid of 8
+
+
+def test_roi_guided_sampling_is_seeded_and_survives_an_empty_roi(numbered_images):
+    roi = torch.zeros(2, 1, 96, 80)
+    roi[0, :, 10:50, 10:50] = 1.0  # the second image has an empty ROI: uniform positions
+    first = _corners(numbered_images, (32, 32), seed=3, sampling_rois=roi, draws=10)
+    second = _corners(numbered_images, (32, 32), seed=3, sampling_rois=roi, draws=10)
+    assert first == second
+    assert len({corner for corner in second[1::2]}) > 1
+
+
+def test_tile_weights_are_roi_shares_and_fall_back_to_equal():
+    roi = torch.zeros(1, 96, 80)
+    roi[:, :48, :] = 1.0
+    weights = tile_weights(roi, (64, 64))
+    assert weights.shape == (4,)
+    assert torch.allclose(weights, torch.tensor([0.75, 0.75, 0.25, 0.25]))
+    assert torch.equal(tile_weights(torch.zeros(1, 96, 80), (64, 64)), torch.ones(4))
+    scores = torch.tensor([8.0, 8.0, 4.0, 4.0])
+    assert weighted_tile_mean(scores, weights).item() == pytest.approx(7.0)
+    assert weighted_tile_mean(scores, None).item() == pytest.approx(6.0)
+
+
+def test_patch_trained_checkpoint_scores_with_roi_weights(tiny_study, tiny_params, tmp_path):
+    processed, ratings = tiny_study
+    model, train = tiny_params
+    train = replace(train, input={"sharpness": "patch"}, patch_sampling="roi", standardisation={"sharpness": "per_image"}, epochs=2)
+    train_dimension(
+        dimension="sharpness",
+        train_set=load_image_set(processed, ratings, "sharpness", ("train",), None, "per_image"),
+        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), None, "per_image"),
+        model_params=model, train_params=train, out_dir=tmp_path / "sharpness", progress=False,
+    )
+    checkpoint = load_checkpoint(tmp_path / "sharpness" / "best.pt")
+    assert checkpoint.preprocessing["input_mode"] == "patch"
+    assert checkpoint.preprocessing["tile_weighting"] == "roi"
+    table = predict_split(tmp_path / "sharpness" / "best.pt", processed, ratings, "sharpness", ("validation",))
+    assert table["score"].notna().all() and len(table) == 6
+    # The score is the ROI-weighted mean of the tiles' scores, computed here by hand.
+    from cxrqa.train.data import load_image, standardise
+
+    image_id = table["image_id"].iloc[0]
+    image = standardise(load_image(processed / "images" / f"{image_id}.png"), "per_image")
+    roi = load_image(processed / "rois" / f"{image_id}.png")
+    with torch.inference_mode():
+        tile_scores = checkpoint.model(tile(image, (64, 64))).score
+    expected = float((tile_scores * tile_weights(roi, (64, 64))).sum() / tile_weights(roi, (64, 64)).sum())
+    assert table["score"].iloc[0] == pytest.approx(expected, abs=2e-3)
+
+
+def test_roi_weighted_model_without_rois_is_a_clear_error(tiny_study, tiny_params, tmp_path):
+    processed, ratings = tiny_study
+    model, train = tiny_params
+    train = replace(train, input={"sharpness": "patch"}, patch_sampling="roi", epochs=1)
+    train_dimension(
+        dimension="sharpness",
+        train_set=load_image_set(processed, ratings, "sharpness", ("train",), None),
+        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), None),
+        model_params=model, train_params=train, out_dir=tmp_path / "m", progress=False,
+    )
+    bare = tmp_path / "bare"
+    (bare / "images").mkdir(parents=True)
+    image = processed / "images" / "CXR0001.png"
+    (bare / "images" / image.name).write_bytes(image.read_bytes())
+    from cxrqa.predict.predict import score_images
+
+    with pytest.raises(FileNotFoundError, match="no ROI mask"):
+        score_images(tmp_path / "m" / "best.pt", [bare / "images" / image.name])
