@@ -193,7 +193,7 @@ def train_dimension(
             images = train_set.images[index]
             rois = train_set.rois[index] if use_rois else None
             if patch_size is not None:
-                weights = corner_weights[index] if roi_guided else None
+                weights = None if corner_weights is None else corner_weights[index]
                 images, rois = random_patches(images, patch_size, generator, rois, weights=weights)
             images = images.clone()
             flip = flips[index]

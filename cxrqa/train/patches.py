@@ -59,13 +59,15 @@ def tile(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     )
 
 
-def _window_shares(roi: torch.Tensor, size: tuple[int, int], stride: int) -> torch.Tensor:
-    """Share of ``roi`` (``H x W`` in [0, 1]) inside every ``h x w`` window on a ``stride`` grid."""
+def _window_shares(roi: torch.Tensor, size: tuple[int, int], tops, lefts) -> torch.Tensor:
+    """Share of ``roi`` (``H x W`` in [0, 1]) inside the ``h x w`` windows at ``tops x lefts``.
+
+    One integral image serves every window; returns ``len(tops) x len(lefts)``.
+    """
     h, w = size
     integral = torch.nn.functional.pad(roi.double().cumsum(0).cumsum(1), (1, 0, 1, 0))
-    tops = torch.arange(0, roi.shape[0] - h + 1, stride)
-    lefts = torch.arange(0, roi.shape[1] - w + 1, stride)
-    t, l = tops[:, None], lefts[None, :]
+    t = torch.as_tensor(list(tops))[:, None]
+    l = torch.as_tensor(list(lefts))[None, :]
     total = integral[t + h, l + w] - integral[t, l + w] - integral[t + h, l] + integral[t, l]
     return (total / (h * w)).float()
 
@@ -81,7 +83,10 @@ def position_weights(rois: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     >>> position_weights(roi, (32, 32))[0, :, 0].tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
-    weights = torch.stack([_window_shares(mask, size, POSITION_STRIDE) for mask in rois[:, 0]])
+    h, w = size
+    height, width = rois.shape[-2:]
+    corners = range(0, height - h + 1, POSITION_STRIDE), range(0, width - w + 1, POSITION_STRIDE)
+    weights = torch.stack([_window_shares(mask, size, *corners) for mask in rois[:, 0]])
     empty = weights.flatten(1).sum(dim=1) == 0
     weights[empty] = 1.0
     return weights
@@ -140,7 +145,8 @@ def tile_weights(roi: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     >>> tile_weights(roi, (192, 128)).tolist()
     [1.0, 0.0]
     """
-    shares = tile(roi, size).float().mean(dim=(1, 2, 3))
+    corners = tile_starts(roi.shape[-2], size[0]), tile_starts(roi.shape[-1], size[1])
+    shares = _window_shares(roi[0], size, *corners).flatten()  # row by row, as tile() orders them
     return shares if float(shares.sum()) > 0 else torch.ones_like(shares)
 
 
