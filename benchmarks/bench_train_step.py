@@ -1,0 +1,97 @@
+"""CPU cost of one CaHDC-RGA training step: BatchNorm and memory format side by side.
+
+The default configuration trains with a BatchNorm after every convolution
+(``train.batch_norm``, :mod:`cxrqa.train.batchnorm`). This prints, in one run with
+``torch.set_num_threads(THREADS)``, the seconds per Adam step (forward, L2 loss, backward, step)
+of the ``params.yaml`` model on a batch of ``model.train_size`` inputs for the four combinations
+of BatchNorm on/off and channels_last/NCHW, the ratio of each to the default (BatchNorm,
+channels_last), and the seconds per validation tile in eval mode for comparison.
+
+Variants are timed in interleaved rounds (median and best reported), so that load from other
+processes hits every variant alike. Numbers are printed, never asserted.
+
+Run: ``python benchmarks/bench_train_step.py [--rounds 5] [--threads 2] [--batch 8]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from cxrqa.config import DEFAULT_PARAMS, load_section
+from cxrqa.models import build_model
+from cxrqa.train.batchnorm import attach_batchnorm
+
+VARIANTS = (
+    ("batchnorm, channels_last (default)", True, True),
+    ("batchnorm, NCHW", True, False),
+    ("no batchnorm, channels_last", False, True),
+    ("no batchnorm, NCHW", False, False),
+)
+
+
+def make_step(model_params, batch_norm: bool, channels_last: bool, batch: int):
+    """A no-argument callable running one training step of a fresh seeded model."""
+    torch.manual_seed(0)
+    model = build_model(model_params)
+    if batch_norm:
+        attach_batchnorm(model)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    images = torch.randn(batch, 1, *model_params.train_size).contiguous(memory_format=memory_format)
+    targets = torch.full((batch,), 5.0)
+
+    def step() -> None:
+        loss = ((model(images).score.float() - targets) ** 2).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def eval_tile_seconds(model_params, tiles: int = 16) -> float:
+    """Seconds per tile of an eval-mode forward pass (how validation scores patch models)."""
+    model = build_model(model_params).to(memory_format=torch.channels_last).eval()
+    x = torch.randn(tiles, 1, *model_params.train_size).contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        model(x)
+        started = time.perf_counter()
+        model(x)
+        return (time.perf_counter() - started) / tiles
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=8, help="images per step (train.batch_size)")
+    parser.add_argument("--params", default=str(DEFAULT_PARAMS))
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    model_params = load_section(args.params, "model")
+    steps = {name: make_step(model_params, bn, cl, args.batch) for name, bn, cl in VARIANTS}
+    for step in steps.values():  # warm-up: oneDNN primitive creation
+        step()
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(args.rounds):
+        for name, step in steps.items():
+            started = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - started)
+    h, w = model_params.train_size
+    print(f"training step, batch {args.batch} at {h} x {w}, {args.threads} threads, {args.rounds} rounds")
+    default = statistics.median(times[VARIANTS[0][0]])
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"  {name:38s} median {median:.3f} s  best {min(values):.3f} s  ({median / default:.2f} x default)")
+    print(f"eval forward, no batchnorm (folded): {eval_tile_seconds(model_params) * 1000:.1f} ms per {h} x {w} tile")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
