@@ -30,6 +30,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from cxrqa.models import CaHDCRGA, FusedCPUForward, tune_cpu_allocator
 
+from _timing import interleaved_times  # benchmarks/_timing.py, beside this script
+
 TARGET_SECONDS = 0.4
 PAPER_SECONDS = 3.03
 
@@ -78,16 +80,10 @@ def make_runner(name: str, model: CaHDCRGA, size: tuple[int, int]) -> tuple[Call
 
 
 def time_variants(names: tuple[str, ...], model: CaHDCRGA, size: tuple[int, int], rounds: int) -> dict[str, list[float]]:
+    """Seconds per image of each variant in interleaved rounds."""
     runners = {name: make_runner(name, model, size) for name in names}
-    for run, _ in runners.values():  # warm-up: oneDNN primitive creation, first page faults
-        run()
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(rounds):
-        for name, (run, batch) in runners.items():
-            start = time.perf_counter()
-            run()
-            times[name].append((time.perf_counter() - start) / batch)
-    return times
+    times = interleaved_times({name: run for name, (run, _) in runners.items()}, rounds)
+    return {name: [seconds / runners[name][1] for seconds in values] for name, values in times.items()}
 
 
 def gemm_rate(threads: int, n: int = 2048, repeats: int = 5) -> float:

@@ -2,10 +2,12 @@
 
 The default configuration trains with a BatchNorm after every convolution
 (``train.batch_norm``, :mod:`cxrqa.train.batchnorm`). This prints, in one run with
-``torch.set_num_threads(THREADS)``, the seconds per Adam step (forward, L2 loss, backward, step)
-of the ``params.yaml`` model on a batch of ``model.train_size`` inputs for the four combinations
-of BatchNorm on/off and channels_last/NCHW, the ratio of each to the default (BatchNorm,
-channels_last), and the seconds per validation tile in eval mode for comparison.
+``torch.set_num_threads(THREADS)``, the seconds per training step (forward, loss, backward,
+Adam step, schedule step) of the ``params.yaml`` model with its loss (``model.loss``) and
+optimiser (``model.optim``), as :func:`cxrqa.train.loop.train_dimension` runs them, on a batch of
+``model.train_size`` inputs, for the four combinations of BatchNorm on/off and
+channels_last/NCHW; the ratio of each to the default (BatchNorm, channels_last); and the seconds
+per validation tile in eval mode for comparison.
 
 Variants are timed in interleaved rounds (median and best reported), so that load from other
 processes hits every variant alike. Numbers are printed, never asserted.
@@ -22,8 +24,10 @@ import time
 import torch
 
 from cxrqa.config import DEFAULT_PARAMS, load_section
-from cxrqa.models import build_model
+from cxrqa.models import build_loss, build_model, build_optimizer
 from cxrqa.train.batchnorm import attach_batchnorm
+
+from _timing import interleaved_times  # benchmarks/_timing.py, beside this script
 
 VARIANTS = (
     ("batchnorm, channels_last (default)", True, True),
@@ -41,15 +45,18 @@ def make_step(model_params, batch_norm: bool, channels_last: bool, batch: int):
         attach_batchnorm(model)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    loss_fn = build_loss(model_params)
+    optimizer, scheduler = build_optimizer(model, model_params)
     images = torch.randn(batch, 1, *model_params.train_size).contiguous(memory_format=memory_format)
     targets = torch.full((batch,), 5.0)
 
     def step() -> None:
-        loss = ((model(images).score.float() - targets) ** 2).mean()
+        out = model(images)
+        loss = loss_fn(out.score.float(), out.side_scores.float(), targets).total
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        scheduler.step()
 
     return step
 
@@ -75,14 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     model_params = load_section(args.params, "model")
     steps = {name: make_step(model_params, bn, cl, args.batch) for name, bn, cl in VARIANTS}
-    for step in steps.values():  # warm-up: oneDNN primitive creation
-        step()
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(args.rounds):
-        for name, step in steps.items():
-            started = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - started)
+    times = interleaved_times(steps, args.rounds)
     h, w = model_params.train_size
     print(f"training step, batch {args.batch} at {h} x {w}, {args.threads} threads, {args.rounds} rounds")
     default = statistics.median(times[VARIANTS[0][0]])
