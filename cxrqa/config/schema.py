@@ -319,6 +319,12 @@ class TrainParams:
     batch_norm : bool
         Train with a BatchNorm after every convolution, folded into the convolutions when saved
         (:mod:`cxrqa.train.batchnorm`; not in the paper, which trains far longer).
+    ema_decay : float
+        Decay of the exponential moving average of the weights that is validated and kept
+        (:mod:`cxrqa.train.ema`); 0 validates and keeps the raw weights.
+    calibration : {"none", "linear"}
+        ``linear``: equate each epoch's validation scores to the validation MOS (same mean and
+        SD) and keep the map in the checkpoint (:mod:`cxrqa.train.calibration`).
     """
 
     seed: int
@@ -331,6 +337,8 @@ class TrainParams:
     patch_sampling: Literal["uniform", "roi"]
     standardisation: dict[str, Literal["fixed", "per_image", "local"]]
     batch_norm: bool
+    ema_decay: float
+    calibration: Literal["none", "linear"]
 
     def validate(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -339,6 +347,8 @@ class TrainParams:
             )
         if self.num_threads < 0:
             raise ValueError(f"'train.num_threads' must be 0 or more, got {self.num_threads}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"'train.ema_decay' must lie in [0, 1), got {self.ema_decay}")
         unknown = (set(self.input) | set(self.standardisation)) - {"gray_level", "sharpness"}
         if unknown:
             raise ValueError(f"'train.input' / 'train.standardisation' name unknown dimension(s) {sorted(unknown)}; use gray_level, sharpness")

@@ -6,7 +6,11 @@ decaying learning rate per iteration, then scores the validation split and logs 
 rate and validation ICC(A,1), Pearson r, Spearman rho and MAD with DVCLive. The best epoch by
 validation ICC(A,1) is kept as ``best.pt`` with its parameters and preprocessing; ``last.pt``
 holds everything needed to resume (weights, optimiser, scheduler, random states, epoch, best so
-far). A resumed run ends exactly where an uninterrupted one with the same seed ends on the CPU,
+far, and the weight average when ``train.ema_decay`` is set: then the averaged weights are what is
+validated and kept, :mod:`cxrqa.train.ema`). With ``train.calibration: linear`` each epoch's
+validation scores are equated to the validation MOS (same mean and SD, :mod:`cxrqa.train.calibration`),
+the logged validation metrics are those of the equated scores, and the kept checkpoint has the map
+folded into its last layer. A resumed run ends exactly where an uninterrupted one with the same seed ends on the CPU,
 because all randomness comes from generators whose states are checkpointed.
 
 Inputs (``train.input``, per dimension): ``whole`` trains on whole images resized to
@@ -24,6 +28,7 @@ import hashlib
 import json
 import shutil
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +41,8 @@ from cxrqa.config.schema import ModelParams, TrainParams
 from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
 from cxrqa.train.data import ImageSet
 from cxrqa.train.batchnorm import NORMS_ATTRIBUTE, attach_batchnorm, fold_batchnorm
+from cxrqa.train.calibration import fold_into_score_layer, linear_equating
+from cxrqa.train.ema import WeightAverage
 from cxrqa.train.metrics import agreement
 from cxrqa.train.patches import covering_tiles, position_weights, random_patches, weighted_tile_mean
 
@@ -152,6 +159,7 @@ def train_dimension(
     loss_fn = build_loss(model_params)
     optimizer, scheduler = build_optimizer(model, model_params)
     generator = torch.Generator().manual_seed(train_params.seed)
+    average = WeightAverage(model, train_params.ema_decay) if train_params.ema_decay > 0 else None
     state = {"epoch": 0, "best_icc": -np.inf, "best_epoch": 0, "history": []}
 
     last = out_dir / LAST
@@ -164,6 +172,8 @@ def train_dimension(
             scheduler.load_state_dict(saved["scheduler"])
             generator.set_state(saved["generator"])
             torch.set_rng_state(saved["torch_rng"])
+            if average is not None:
+                average.load_state_dict(saved["average"])
             state = saved["state"]
             resumed = True
     if not resumed and out_dir.exists():
@@ -210,23 +220,32 @@ def train_dimension(
             terms.total.backward()
             optimizer.step()
             scheduler.step()
+            if average is not None:
+                average.update(model)
             total += float(terms.total.detach()) * len(index)
             count += len(index)
             bar.set_postfix(loss=f"{total / count:.4f}")
-        _, metrics = _evaluate(
-            model, val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
-        )
-        record = {"epoch": epoch, "train_loss": total / count, "learning_rate": optimizer.param_groups[0]["lr"], **{f"val_{k}": v for k, v in metrics.items()}}
-        state["history"].append(record)
-        state["epoch"] = epoch
-        if live is not None:
-            for name, value in record.items():
-                if name != "epoch":
-                    live.log_metric(name, value)
-            live.next_step()
-        if metrics["icc"] > state["best_icc"]:
-            state["best_icc"], state["best_epoch"] = metrics["icc"], epoch
-            _save_best(out_dir / BEST, model, replace(model_params, init_score=start_score), train_params, dimension, record)
+        with nullcontext(model) if average is None else average.applied(model) as validated:
+            predicted, metrics = _evaluate(
+                validated, val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
+            )
+            record = {"epoch": epoch, "train_loss": total / count, "learning_rate": optimizer.param_groups[0]["lr"]}
+            if train_params.calibration == "linear":
+                mos = val_set.targets.numpy().astype(np.float64)
+                slope, intercept = linear_equating(predicted, mos)
+                metrics = agreement(slope * predicted + intercept, mos)
+                record.update(calibration_slope=slope, calibration_intercept=intercept)
+            record.update({f"val_{k}": v for k, v in metrics.items()})
+            state["history"].append(record)
+            state["epoch"] = epoch
+            if live is not None:
+                for name, value in record.items():
+                    if name != "epoch":
+                        live.log_metric(name, value)
+                live.next_step()
+            if metrics["icc"] > state["best_icc"]:
+                state["best_icc"], state["best_epoch"] = metrics["icc"], epoch
+                _save_best(out_dir / BEST, validated, replace(model_params, init_score=start_score), train_params, dimension, record)
         torch.save(
             {
                 "run_key": key,
@@ -235,6 +254,7 @@ def train_dimension(
                 "scheduler": scheduler.state_dict(),
                 "generator": generator.get_state(),
                 "torch_rng": torch.get_rng_state(),
+                "average": None if average is None else average.state_dict(),
                 "state": state,
             },
             last.with_suffix(".tmp"),
@@ -259,6 +279,8 @@ def _save_best(
         fold_batchnorm(model, cpu_model)  # the saved model is the plain network, norms folded in
     else:
         cpu_model.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
+    if "calibration_slope" in record:
+        fold_into_score_layer(cpu_model.fc6, record["calibration_slope"], record["calibration_intercept"])
     params = {"model": json.loads(json.dumps(asdict(model_params), default=str)), "train": as_dict(train_params)}
     save_checkpoint(
         path, cpu_model, params, _preprocessing(model_params, train_params, dimension),

@@ -1,6 +1,7 @@
 """Training: runs, logs, keeps the best epoch, reloads, and resumes to the same end."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -37,16 +38,25 @@ def test_missing_split_is_a_clear_error(tiny_study):
         load_image_set(processed, ratings, "sharpness", ("test",), (64, 64))
 
 
-def run(sets, tiny_params, tmp_path, name, **kwargs):
+def run(sets, tiny_params, tmp_path, name, overrides=None, **kwargs):
     model, train = tiny_params
+    train = replace(train, **(overrides or {}))
     return train_dimension(
         dimension="sharpness", train_set=sets[0], val_set=sets[1], model_params=model, train_params=train,
         out_dir=tmp_path / name, log_dir=tmp_path / f"{name}_logs", progress=False, **kwargs,
     )
 
 
-def test_training_logs_and_keeps_best(sets, tiny_params, tmp_path):
-    result = run(sets, tiny_params, tmp_path, "full")
+VARIANTS = {
+    "raw_weights": {},
+    "weight_average": {"ema_decay": 0.9},
+    "equated": {"calibration": "linear"},
+}
+
+
+@pytest.mark.parametrize("overrides", VARIANTS.values(), ids=VARIANTS.keys())
+def test_training_logs_and_keeps_best(sets, tiny_params, tmp_path, overrides):
+    result = run(sets, tiny_params, tmp_path, "full", overrides)
     assert result["epochs_run"] == 3
     assert (tmp_path / "full" / "best.pt").is_file() and (tmp_path / "full" / "last.pt").is_file()
     metrics = json.loads((tmp_path / "full_logs" / "metrics.json").read_text())
@@ -61,25 +71,31 @@ def test_training_logs_and_keeps_best(sets, tiny_params, tmp_path):
     with torch.inference_mode():
         scores = checkpoint.model(sets[1].images).score.numpy()
     assert agreement(scores, sets[1].targets.numpy())["icc"] == pytest.approx(result["best"]["val_icc"], abs=1e-5)
+    if overrides.get("calibration") == "linear":  # equated: the kept model has the MOS's mean and SD
+        mos = sets[1].targets.numpy()
+        assert scores.mean() == pytest.approx(mos.mean(), abs=1e-4)
+        assert scores.std() == pytest.approx(mos.std(), rel=1e-4)
 
 
-def test_interrupted_run_resumes_to_the_same_end(sets, tiny_params, tmp_path):
-    run(sets, tiny_params, tmp_path, "whole")
-    first = run(sets, tiny_params, tmp_path, "parts", stop_after_epoch=1)
+@pytest.mark.parametrize("ema_decay", [0.0, 0.9], ids=["raw_weights", "weight_average"])
+def test_interrupted_run_resumes_to_the_same_end(sets, tiny_params, tmp_path, ema_decay):
+    run(sets, tiny_params, tmp_path, "whole", {"ema_decay": ema_decay})
+    first = run(sets, tiny_params, tmp_path, "parts", {"ema_decay": ema_decay}, stop_after_epoch=1)
     assert first["epochs_run"] == 1
-    resumed = run(sets, tiny_params, tmp_path, "parts")
+    resumed = run(sets, tiny_params, tmp_path, "parts", {"ema_decay": ema_decay})
     assert resumed["epochs_run"] == 3
-    whole = torch.load(tmp_path / "whole" / "last.pt", weights_only=True)["model"]
-    parts = torch.load(tmp_path / "parts" / "last.pt", weights_only=True)["model"]
-    for key in whole:
-        assert torch.equal(whole[key], parts[key]), key
+    whole = torch.load(tmp_path / "whole" / "last.pt", weights_only=True)
+    parts = torch.load(tmp_path / "parts" / "last.pt", weights_only=True)
+    for key in whole["model"]:
+        assert torch.equal(whole["model"][key], parts["model"][key]), key
+    if ema_decay:
+        for key, value in whole["average"]["average"].items():
+            assert torch.equal(value, parts["average"]["average"][key]), key
     steps = (tmp_path / "parts_logs" / "plots" / "metrics" / "val_icc.tsv").read_text().strip().splitlines()
     assert len(steps) == 1 + 3  # header + one row per epoch, no duplicate after resuming
 
 
 def test_changed_parameters_start_afresh(sets, tiny_params, tmp_path):
-    from dataclasses import replace
-
     model, train = tiny_params
     run(sets, tiny_params, tmp_path, "a", stop_after_epoch=1)
     other = train_dimension(

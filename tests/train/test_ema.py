@@ -1,0 +1,60 @@
+"""The weight average: the exponential formula, the swap in and out, and its checks."""
+
+import pytest
+import torch
+from torch import nn
+
+from cxrqa.train.ema import WeightAverage
+
+
+def _model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+
+
+def test_average_follows_the_exponential_formula_with_warm_up():
+    model = _model()
+    average = WeightAverage(model, decay=0.5)
+    expected = model[0].weight.detach().clone()
+    for step in range(1, 6):
+        with torch.no_grad():
+            model[0].weight.add_(1.0)
+        average.update(model)
+        decay = min(0.5, (1 + step) / (10 + step))
+        expected = decay * expected + (1 - decay) * model[0].weight.detach()
+        assert torch.allclose(average.average["0.weight"], expected)
+    # integer buffers are copied, not averaged
+    model.train()
+    model(torch.randn(2, 1, 5, 5))
+    average.update(model)
+    assert int(average.average["1.num_batches_tracked"]) == 1
+
+
+def test_applied_swaps_the_average_in_and_restores_the_weights():
+    model = _model()
+    average = WeightAverage(model, decay=0.9)
+    start = model[0].weight.detach().clone()
+    with torch.no_grad():
+        model[0].weight.add_(3.0)
+    trained = model[0].weight.detach().clone()
+    with average.applied(model) as averaged:
+        assert torch.equal(averaged[0].weight, start)
+    assert torch.equal(model[0].weight, trained)
+
+
+def test_state_round_trips():
+    model = _model()
+    average = WeightAverage(model, decay=0.9)
+    with torch.no_grad():
+        model[0].weight.mul_(2.0)
+    average.update(model)
+    restored = WeightAverage(_model(), decay=0.9)
+    restored.load_state_dict(average.state_dict())
+    assert restored.updates == 1
+    assert torch.equal(restored.average["0.weight"], average.average["0.weight"])
+
+
+@pytest.mark.parametrize("decay", [0.0, 1.0, -0.1])
+def test_decay_outside_the_open_interval_is_refused(decay):
+    with pytest.raises(ValueError, match="must lie in"):
+        WeightAverage(_model(), decay)
