@@ -7,18 +7,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # CPU torch first so the package's torch range is already met (see README, "GPU").
 TORCH_REQUIREMENTS ?= requirements/torch-cpu.txt
+# Exact versions of everything else (the environment dvc.lock was produced in; README, "Reproducibility").
+CONSTRAINTS := requirements/constraints.txt
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: repro test test-slow bench install clean-venv paper-gpu
+.PHONY: repro test test-slow bench install clean-venv paper-gpu constraints
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml $(TORCH_REQUIREMENTS)
+$(STAMP): pyproject.toml $(TORCH_REQUIREMENTS) $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	if [ -n "$(TORCH_REQUIREMENTS)" ]; then $(BIN)/python -m pip install --quiet -r $(TORCH_REQUIREMENTS); fi
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
 	touch $(STAMP)
 
 repro: $(STAMP)
@@ -33,6 +35,11 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python $$script || exit 1; done
+
+# Rewrite the constraints from the current venv (after a deliberate upgrade; then rerun the pipeline).
+constraints: $(STAMP)
+	{ sed -n '/^#/p' $(CONSTRAINTS); $(BIN)/python -m pip freeze --exclude-editable | grep -v -i '^torch==\|^nvidia-\|^triton==\|^cxrqa'; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean-venv:
 	rm -rf $(VENV)
