@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cxrqa.config import DEFAULT_PARAMS, load_section
+from cxrqa.cli_options import add_params_option, add_progress_option
+from cxrqa.config import load_section
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ratings", required=True, help="ratings.csv of the study")
     parser.add_argument("--out", required=True, help="baseline scores CSV to write")
     parser.add_argument("--features-out", required=True, help="feature table CSV to write")
-    parser.add_argument("--params", default=str(DEFAULT_PARAMS), help="parameter file (default: %(default)s)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_params_option(parser, "baselines")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     features = feature_table(
-        processed, splits["image_id"].tolist(), brisque=params.brisque, workers=params.workers, progress=not args.quiet
+        processed, splits["image_id"].tolist(), brisque=params.brisque, workers=params.workers, progress=not args.no_progress
     )
     seconds = time.perf_counter() - start
     features.insert(1, "split", splits["split"].to_numpy())

@@ -186,7 +186,7 @@ def feature_table(
     FileNotFoundError
         When an image is missing (ROIs are optional: missing ones give ``nan`` ROI columns).
     """
-    from tqdm import tqdm
+    from cxrqa.progress import progress_bar
 
     processed = Path(processed)
     tasks = []
@@ -199,9 +199,9 @@ def feature_table(
     bar = dict(total=len(tasks), desc="baseline features", unit="img", disable=not progress)
     if workers == 1 or len(tasks) < 2:
         _init_worker(brisque)
-        rows = [_one(task) for task in tqdm(tasks, **bar)]
+        rows = [_one(task) for task in progress_bar(tasks, **bar)]
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(brisque,)) as pool:
-            rows = list(tqdm(pool.map(_one, tasks, chunksize=4), **bar))
+            rows = list(progress_bar(pool.map(_one, tasks, chunksize=4), **bar))
     columns = ["image_id", *feature_names(brisque)]
     return pd.DataFrame(rows, columns=columns)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cxrqa.config import DEFAULT_PARAMS, load_section
+from cxrqa.cli_options import add_params_option
+from cxrqa.config import load_section
 from cxrqa.io.tables import DIMENSIONS
 
 
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ratings", required=True, help="ratings.csv of the study")
     parser.add_argument("--out", required=True, help="predictions CSV to write")
     parser.add_argument("--attention-dir", help="folder for attention overlays of sample test images")
-    parser.add_argument("--params", default=str(DEFAULT_PARAMS), help="parameter file (default: %(default)s)")
+    add_params_option(parser, "predict")
     parser.set_defaults(func=run)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cxrqa.config import DEFAULT_PARAMS
+from cxrqa.cli_options import add_params_option, add_progress_option
 from cxrqa.io.tables import DIMENSIONS
 
 
@@ -28,9 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     parser.add_argument("--models", required=True, help="folder with gray_level/best.pt and sharpness/best.pt")
     parser.add_argument("--out", required=True, help="CSV to write")
-    parser.add_argument("--params", default=str(DEFAULT_PARAMS), help="parameter file (default: %(default)s)")
+    add_params_option(parser, "preprocess")
     parser.add_argument("--workers", type=int, help="preprocessing processes (default: params)")
-    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from cxrqa.cli_options import add_params_option, add_progress_option
+
 DESCRIPTION = """\
 Read radiographs and write the model's inputs.
 
@@ -35,10 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--input", nargs="+", required=True, metavar="PATH", help="files or folders to read")
     parser.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     parser.add_argument("--masks", type=Path, metavar="DIR", help="folder of true lung masks <id>.png")
-    parser.add_argument(
-        "--params", type=Path, metavar="FILE",
-        help="params.yaml to read the 'preprocess' section from (default: built-in defaults)",
-    )  # fmt: skip
+    add_params_option(parser, "preprocess", default=None)
     parser.add_argument("--height", type=int, help="output height in pixels (default 768)")
     parser.add_argument("--width", type=int, help="output width in pixels (default 512)")
     parser.add_argument("--workers", type=int, help="worker processes (0 = one per CPU core)")
@@ -50,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--sheet-extra", nargs="*", default=[], metavar="PATH",
         help="files or folders of real images to add a few of to the crop sheet (skipped if absent)",
     )  # fmt: skip
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         values = {k: v for k, v in overrides.items() if v is not None}
         params = build(PreprocessParams, values, where="preprocess", source="command line")
     tasks = make_tasks(collect_inputs(args.input), args.masks)
-    manifest, errors = preprocess_many(tasks, args.out, params, progress=not args.quiet)
+    manifest, errors = preprocess_many(tasks, args.out, params, progress=not args.no_progress)
     print(
         f"cxrqa preprocess: {len(manifest)} images written to {args.out}, "
         f"{len(errors)} unusable (see {args.out / 'errors.csv'})",

@@ -264,7 +264,7 @@ def preprocess_many(
     manifest, errors : pandas.DataFrame
         The two tables as written (manifest rows in input order).
     """
-    from tqdm import tqdm
+    from cxrqa.progress import progress_bar
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -274,7 +274,7 @@ def preprocess_many(
     jobs = [(task, str(out_dir), params) for task in tasks]
     rows: list[dict[str, Any]] = []
     errors: list[tuple[str, str, str]] = []
-    bar = tqdm(total=len(jobs), desc="preprocess", unit="image", disable=not progress)
+    bar = progress_bar(total=len(jobs), desc="preprocess", unit="image", disable=not progress)
     pool = None
     try:
         if workers == 1:

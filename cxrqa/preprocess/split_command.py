@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from cxrqa.cli_options import add_params_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``split`` subcommand."""
@@ -23,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--manifest", required=True, type=Path)
     parser.add_argument("--ratings", type=Path, help="ratings.csv (without it the split is not stratified)")
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--params", type=Path, help="params.yaml with a 'split' section (default: built-in)")
+    add_params_option(parser, "split", default=None)
     parser.add_argument("--seed", type=int, help="overrides split.seed")
     parser.set_defaults(func=run)
 

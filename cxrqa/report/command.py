@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from cxrqa.cli_options import add_params_option
 from cxrqa.config import ConfigError, SECTIONS, load_section
 
 
@@ -28,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--notebook", required=True, type=Path, help="jupytext source, e.g. notebooks/agreement.py")
     parser.add_argument("--out", default="reports", type=Path, help="report folder (default: reports)")
-    parser.add_argument("--params", default="params.yaml", type=Path, help="parameter file with a 'report' section")
+    add_params_option(parser, "report")
     parser.add_argument(
         "-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
         help="override one notebook parameter (VALUE is read as YAML: 3, 0.9, true, text); repeatable",

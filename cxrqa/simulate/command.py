@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cxrqa.config import DEFAULT_PARAMS, load_section
+from cxrqa.cli_options import add_params_option, add_progress_option
+from cxrqa.config import load_section
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,12 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--out", required=True, help="output folder (replaced when complete)")
-    parser.add_argument("--params", default=str(DEFAULT_PARAMS), help="parameter file (default: %(default)s)")
+    add_params_option(parser, "simulate")
     parser.add_argument("--n-images", type=int, help="number of images (overrides params)")
     parser.add_argument("--seed", type=int, help="random seed (overrides params)")
     parser.add_argument("--base-images", help="'builtin' or a folder of real images (overrides params)")
     parser.add_argument("--workers", type=int, help="worker processes, 0 = one per core (overrides params)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 

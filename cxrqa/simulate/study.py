@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
-from tqdm.auto import tqdm
 
 from cxrqa.config import SimulateParams
 from cxrqa.io.tables import validate_ratings
+from cxrqa.progress import progress_bar
 from cxrqa.simulate import bases
 from cxrqa.simulate.degrade import apply_degradations, draw_degradation
 from cxrqa.simulate.dicom_writer import VENDOR_ENCODINGS, write_radiograph
@@ -51,8 +51,14 @@ _STUDY_START = _dt.date(2019, 7, 1)  # the paper's images: July to September 201
 _STUDY_DAYS = 92
 _BODY_THRESHOLD = 0.05
 
-# Bases shared with forked workers (read-only, copy-on-write).
+#: This process's real anatomy bases, set once per worker by :func:`_share_bases` (the Pool
+#: initializer), so that the images are not sent again with every job.
 _WORKER_BASES: list[np.ndarray] = []
+
+
+def _share_bases(bases: list[np.ndarray]) -> None:
+    global _WORKER_BASES
+    _WORKER_BASES = bases
 
 
 def _load_bases(params: SimulateParams) -> tuple[list[np.ndarray], list[str]]:
@@ -163,7 +169,6 @@ def simulate_study(params: SimulateParams, out: str | Path, *, progress: bool = 
     Path
         The output folder.
     """
-    global _WORKER_BASES
     out = Path(out)
     base_images, base_names = _load_bases(params)
     design, ratings, acceptability = draw_design(params, base_names)
@@ -176,16 +181,16 @@ def simulate_study(params: SimulateParams, out: str | Path, *, progress: bool = 
         (staging / "masks").mkdir()
         jobs = [(row, params.rows, params.cols, str(staging), params.seed) for row in design.to_dict("records")]
         workers = params.workers or os.cpu_count() or 1
-        _WORKER_BASES = base_images
-        bar = tqdm(total=len(jobs), desc="simulate", unit="image", disable=not progress)
+        bar = progress_bar(total=len(jobs), desc="simulate", unit="image", disable=not progress)
         if workers == 1:
+            _share_bases(base_images)
             cases = []
             for job in jobs:
                 cases.append(_render_and_write(job))
                 bar.update()
         else:
             context = multiprocessing.get_context("fork")
-            with context.Pool(workers) as pool:
+            with context.Pool(workers, initializer=_share_bases, initargs=(base_images,)) as pool:
                 cases = []
                 for case in pool.imap(_render_and_write, jobs, chunksize=4):
                     cases.append(case)
@@ -200,7 +205,7 @@ def simulate_study(params: SimulateParams, out: str | Path, *, progress: bool = 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        _WORKER_BASES = []
+        _share_bases([])
     return out
 
 

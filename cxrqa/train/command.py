@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from cxrqa.config import DEFAULT_PARAMS, load_section
+from cxrqa.cli_options import add_params_option, add_progress_option
+from cxrqa.config import load_section
 from cxrqa.io.tables import DIMENSIONS
 
 
@@ -31,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ratings", required=True, help="ratings.csv of the study")
     parser.add_argument("--out", required=True, help="checkpoint folder")
     parser.add_argument("--logs", help="DVCLive folder (default: no logging)")
-    parser.add_argument("--params", default=str(DEFAULT_PARAMS), help="parameter file (default: %(default)s)")
+    add_params_option(parser, "model", "train")
     parser.add_argument("--epochs", type=int, help="override train.epochs")
-    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 

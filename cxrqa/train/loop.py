@@ -31,17 +31,17 @@ import time
 from contextlib import nullcontext
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from cxrqa.config.schema import ModelParams, TrainParams
 from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
-from cxrqa.train.data import ImageSet
+from cxrqa.progress import progress_bar
 from cxrqa.train.batchnorm import NORMS_ATTRIBUTE, attach_batchnorm, fold_batchnorm
 from cxrqa.train.calibration import fold_into_score_layer, linear_equating
+from cxrqa.train.data import ImageSet
 from cxrqa.train.ema import WeightAverage
 from cxrqa.train.metrics import agreement
 from cxrqa.train.patches import covering_tiles, position_weights, random_patches, weighted_tile_mean
@@ -62,8 +62,15 @@ def run_key(model_params: ModelParams, train_params: TrainParams, dimension: str
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-class TrainResult(dict):
-    """Summary of a training run (best epoch, its validation metrics, seconds)."""
+class TrainResult(TypedDict):
+    """Summary of a training run, as written to ``summary.json``."""
+
+    dimension: str
+    best_epoch: int  # 0 when no epoch ran
+    best: dict[str, Any]  # the best epoch's record: losses, learning rate, validation metrics
+    epochs_run: int
+    seconds: float
+    device: str
 
 
 def _preprocessing(model_params: ModelParams, train_params: TrainParams, dimension: str) -> dict[str, Any]:
@@ -197,7 +204,7 @@ def train_dimension(
         order = torch.randperm(len(train_set), generator=generator)
         flips = torch.rand(len(train_set), generator=generator) < (0.5 if train_params.hflip else 0.0)
         total, count = 0.0, 0
-        bar = tqdm(range(0, len(order), batch_size), desc=f"{dimension} epoch {epoch}/{train_params.epochs}", disable=not progress, leave=False)
+        bar = progress_bar(range(0, len(order), batch_size), desc=f"{dimension} epoch {epoch}/{train_params.epochs}", disable=not progress, leave=False)
         for start in bar:
             index = order[start : start + batch_size]
             images = train_set.images[index]
