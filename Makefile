@@ -52,5 +52,5 @@ paper-gpu: $(STAMP)
 		-S model.stem_channels=32 -S 'model.hc_channels=[64,128,256,512]' \
 		-S 'model.unet_channels=[16,32,64]' -S model.sip_channels=64 -S model.fc_hidden=128 \
 		-S 'model.train_size=[768,512]' -S train.epochs=$(PAPER_EPOCHS) -S train.batch_size=16 \
-		-S model.optim.decay_steps=100 -S train.batch_norm=false \
+		-S model.optim.decay_steps=100 -S train.batch_norm.gray_level=false -S train.batch_norm.sharpness=false \
 		-S train.device=cuda -S predict.device=cuda -S predict.batch_size=32

@@ -77,3 +77,24 @@ def test_overrides_replace_file_values_and_are_checked(tmp_path):
 def test_repository_params_file_is_valid():
     params = load_params(Path(__file__).parents[1] / "params.yaml")
     assert "simulate" in params
+
+
+def test_train_epochs_are_one_number_or_one_per_dimension(tmp_path):
+    import yaml
+
+    params = Path(__file__).resolve().parents[1] / "params.yaml"
+    data = yaml.safe_load(params.read_text())
+    per_dimension = load_section(params, "train")
+    assert per_dimension.epochs_for("gray_level") == data["train"]["epochs"]["gray_level"]
+    data["train"]["epochs"] = 7
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert load_section(path, "train").epochs_for("sharpness") == 7
+    data["train"]["epochs"] = {"gray_level": 3}
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ValueError, match="no number for 'sharpness'"):
+        load_section(path, "train").epochs_for("sharpness")
+    data["train"]["epochs"] = {"gray_level": 3, "bone": 2}
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(Exception, match="unknown dimension"):
+        load_section(path, "train")

@@ -294,8 +294,9 @@ class TrainParams:
     ----------
     seed : int
         Seeds weight initialisation, batch order and flips.
-    epochs : int
-        Passes over the training split.
+    epochs : int or dict of str to int
+        Passes over the training split: one number for both dimensions, or one per dimension
+        (then every trained dimension must be listed); :meth:`epochs_for` reads it.
     batch_size : int
         Images per mini-batch.
     hflip : bool
@@ -316,9 +317,10 @@ class TrainParams:
         Per dimension: ``fixed`` maps display values to [-1, 1] (absolute gray levels kept);
         ``per_image`` gives each image zero mean and unit SD; ``local`` is a local contrast
         normalisation (:func:`cxrqa.train.data.standardise`). Dimensions not listed use ``fixed``.
-    batch_norm : bool
-        Train with a BatchNorm after every convolution, folded into the convolutions when saved
-        (:mod:`cxrqa.train.batchnorm`; not in the paper, which trains far longer).
+    batch_norm : dict of str to bool
+        Per dimension: train with a BatchNorm after every convolution, folded into the
+        convolutions when saved (:mod:`cxrqa.train.batchnorm`; not in the paper, which trains far
+        longer). Dimensions not listed train with it.
     ema_decay : float
         Decay of the exponential moving average of the weights that is validated and kept
         (:mod:`cxrqa.train.ema`); 0 validates and keeps the raw weights.
@@ -328,7 +330,7 @@ class TrainParams:
     """
 
     seed: int
-    epochs: int
+    epochs: int | dict[str, int]
     batch_size: int
     hflip: bool
     device: Literal["auto", "cpu", "cuda"]
@@ -336,12 +338,13 @@ class TrainParams:
     input: dict[str, Literal["whole", "patch"]]
     patch_sampling: Literal["uniform", "roi"]
     standardisation: dict[str, Literal["fixed", "per_image", "local"]]
-    batch_norm: bool
+    batch_norm: dict[str, bool]
     ema_decay: float
     calibration: Literal["none", "linear"]
 
     def validate(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1:
+        epochs = self.epochs.values() if isinstance(self.epochs, dict) else [self.epochs]
+        if min(epochs, default=0) < 1 or self.batch_size < 1:
             raise ValueError(
                 f"'train.epochs' and 'train.batch_size' must be at least 1, got {self.epochs} and {self.batch_size}"
             )
@@ -349,10 +352,20 @@ class TrainParams:
             raise ValueError(f"'train.num_threads' must be 0 or more, got {self.num_threads}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"'train.ema_decay' must lie in [0, 1), got {self.ema_decay}")
-        unknown = (set(self.input) | set(self.standardisation)) - {"gray_level", "sharpness"}
+        per_dimension = set(self.epochs) if isinstance(self.epochs, dict) else set()
+        unknown = (set(self.input) | set(self.standardisation) | set(self.batch_norm) | per_dimension) - {"gray_level", "sharpness"}
         if unknown:
-            raise ValueError(f"'train.input' / 'train.standardisation' name unknown dimension(s) {sorted(unknown)}; use gray_level, sharpness")
+            raise ValueError(
+                f"'train.epochs' / 'train.input' / 'train.standardisation' / 'train.batch_norm' name unknown dimension(s) {sorted(unknown)}; use gray_level, sharpness"
+            )
 
+    def epochs_for(self, dimension: str) -> int:
+        """Epochs of ``dimension``'s training."""
+        if not isinstance(self.epochs, dict):
+            return self.epochs
+        if dimension not in self.epochs:
+            raise ValueError(f"'train.epochs' gives no number for {dimension!r} (it lists {sorted(self.epochs)})")
+        return self.epochs[dimension]
 
 
 @dataclass(frozen=True)

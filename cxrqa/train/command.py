@@ -33,20 +33,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="checkpoint folder")
     parser.add_argument("--logs", help="DVCLive folder (default: no logging)")
     add_params_option(parser, "model", "train")
-    parser.add_argument("--epochs", type=int, help="override train.epochs")
+    parser.add_argument("--epochs", type=int, help="override train.epochs for this dimension")
     add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
+    from dataclasses import replace
     from pathlib import Path
 
     from cxrqa.train.data import load_image_set
     from cxrqa.train.loop import train_dimension
 
     model_params = load_section(args.params, "model")
-    train_params = load_section(args.params, "train", {"epochs": args.epochs})
+    train_params = load_section(args.params, "train")
+    if args.epochs is not None:
+        train_params = replace(train_params, epochs={**({} if isinstance(train_params.epochs, int) else train_params.epochs), args.dimension: args.epochs})
     # Patch training keeps the full preprocessed resolution; whole-image training resizes once.
     size = None if train_params.input.get(args.dimension) == "patch" else tuple(model_params.train_size)
     mode = train_params.standardisation.get(args.dimension, "fixed")

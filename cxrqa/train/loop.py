@@ -159,7 +159,7 @@ def train_dimension(
     # step, so starting 2-3 points away from the targets costs thousands of steps a CPU run lacks.
     start_score = round(float(train_set.targets.mean()), 4)
     model = build_model(replace(model_params, init_score=start_score))
-    if train_params.batch_norm:
+    if train_params.batch_norm.get(dimension, True):
         attach_batchnorm(model)
     model = prepare_model(model, device)
     model.train()
@@ -198,13 +198,14 @@ def train_dimension(
         raise ValueError("train.patch_sampling is 'roi' but some images have no ROI mask (processed/rois/)")
     corner_weights = position_weights(train_set.rois, patch_size) if roi_guided else None
     batch_size = train_params.batch_size
+    epochs = train_params.epochs_for(dimension)
     started = time.perf_counter()
-    for epoch in range(state["epoch"] + 1, train_params.epochs + 1):
+    for epoch in range(state["epoch"] + 1, epochs + 1):
         model.train()
         order = torch.randperm(len(train_set), generator=generator)
         flips = torch.rand(len(train_set), generator=generator) < (0.5 if train_params.hflip else 0.0)
         total, count = 0.0, 0
-        bar = progress_bar(range(0, len(order), batch_size), desc=f"{dimension} epoch {epoch}/{train_params.epochs}", disable=not progress, leave=False)
+        bar = progress_bar(range(0, len(order), batch_size), desc=f"{dimension} epoch {epoch}/{epochs}", disable=not progress, leave=False)
         for start in bar:
             index = order[start : start + batch_size]
             images = train_set.images[index]

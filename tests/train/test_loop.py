@@ -47,10 +47,12 @@ def run(sets, tiny_params, tmp_path, name, overrides=None, **kwargs):
     )
 
 
+RAW = {"ema_decay": 0.0, "calibration": "none", "batch_norm": {"sharpness": False}}
 VARIANTS = {
-    "raw_weights": {},
-    "weight_average": {"ema_decay": 0.9},
-    "equated": {"calibration": "linear"},
+    "raw_weights": RAW,
+    "batch_norm": {**RAW, "batch_norm": {"sharpness": True}},
+    "weight_average": {**RAW, "ema_decay": 0.9},
+    "equated": {**RAW, "calibration": "linear"},
 }
 
 
@@ -70,11 +72,13 @@ def test_training_logs_and_keeps_best(sets, tiny_params, tmp_path, overrides):
     # the stored best reproduces its own validation ICC
     with torch.inference_mode():
         scores = checkpoint.model(sets[1].images).score.numpy()
-    assert agreement(scores, sets[1].targets.numpy())["icc"] == pytest.approx(result["best"]["val_icc"], abs=1e-5)
+    # float32 rounding grows with the equating slope (large for a 3-epoch model's near-constant scores)
+    tolerance = 1e-5 * max(1.0, abs(result["best"].get("calibration_slope", 1.0)))
+    assert agreement(scores, sets[1].targets.numpy())["icc"] == pytest.approx(result["best"]["val_icc"], abs=tolerance)
     if overrides.get("calibration") == "linear":  # equated: the kept model has the MOS's mean and SD
         mos = sets[1].targets.numpy()
-        assert scores.mean() == pytest.approx(mos.mean(), abs=1e-4)
-        assert scores.std() == pytest.approx(mos.std(), rel=1e-4)
+        assert scores.mean() == pytest.approx(mos.mean(), abs=10 * tolerance)
+        assert scores.std() == pytest.approx(mos.std(), rel=10 * tolerance)
 
 
 @pytest.mark.parametrize("ema_decay", [0.0, 0.9], ids=["raw_weights", "weight_average"])
@@ -82,7 +86,7 @@ def test_interrupted_run_resumes_to_the_same_end(sets, tiny_params, tmp_path, em
     run(sets, tiny_params, tmp_path, "whole", {"ema_decay": ema_decay})
     first = run(sets, tiny_params, tmp_path, "parts", {"ema_decay": ema_decay}, stop_after_epoch=1)
     assert first["epochs_run"] == 1
-    resumed = run(sets, tiny_params, tmp_path, "parts", {"ema_decay": ema_decay})
+    resumed = run(sets, tiny_params, tmp_path, "parts", {"ema_decay": ema_decay})  # default calibration: linear
     assert resumed["epochs_run"] == 3
     whole = torch.load(tmp_path / "whole" / "last.pt", weights_only=True)
     parts = torch.load(tmp_path / "parts" / "last.pt", weights_only=True)

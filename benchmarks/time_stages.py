@@ -1,0 +1,65 @@
+"""Benchmark: wall-clock seconds of every stage of the default pipeline, run one after another.
+
+    python benchmarks/time_stages.py                    # every stage, forced (a full `dvc repro -f`)
+    python benchmarks/time_stages.py --until predict    # stop after the last predict@ stage
+    python benchmarks/time_stages.py --csv stage_times.csv
+
+DVC does not record how long a stage ran, so this runs ``dvc repro --force --single-item STAGE``
+for each stage of ``dvc.yaml`` in its listed (dependency) order, times each, and prints a table
+with the running total. The outputs and ``dvc.lock`` end as after a plain ``dvc repro``. The
+target of the CaHDC-RGA issue is at most 25 minutes from ``simulate`` to the last ``predict@``
+stage on the 2-core CI machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stages() -> list[str]:
+    """Stage names of the root ``dvc.yaml`` in the order DVC lists them."""
+    listed = subprocess.run(["dvc", "stage", "list", "--name-only"], cwd=ROOT, check=True, capture_output=True, text=True)
+    return [name for name in listed.stdout.split() if ":" not in name]  # ablations/dvc.yaml:... excluded
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--until", help="stop after the last stage whose name starts with this (e.g. predict)")
+    parser.add_argument("--csv", type=Path, help="also write stage,seconds to this CSV")
+    args = parser.parse_args(argv)
+    names = stages()
+    if args.until:
+        matching = [i for i, name in enumerate(names) if name.startswith(args.until)]
+        if not matching:
+            parser.error(f"no stage starts with {args.until!r}; stages: {', '.join(names)}")
+        names = names[: matching[-1] + 1]
+    rows, total = [], 0.0
+    for name in names:
+        started = time.perf_counter()
+        done = subprocess.run(["dvc", "repro", "--force", "--single-item", name], cwd=ROOT)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            print(f"stage {name} failed (exit {done.returncode}) after {seconds:.0f} s", file=sys.stderr)
+            return done.returncode
+        total += seconds
+        rows.append((name, seconds))
+        print(f"[time_stages] {name:20s} {seconds:8.1f} s   total {total / 60:6.1f} min", flush=True)
+    print("\nstage                 seconds   minutes")
+    for name, seconds in rows:
+        print(f"{name:20s} {seconds:8.1f} {seconds / 60:9.2f}")
+    print(f"{'total':20s} {total:8.1f} {total / 60:9.2f}")
+    if args.csv:
+        with args.csv.open("w", newline="") as handle:
+            csv.writer(handle).writerows([("stage", "seconds"), *((n, f"{s:.1f}") for n, s in rows)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
