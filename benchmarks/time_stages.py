@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The stages call dvc, cxrqa and python: take them from this interpreter's environment (.venv).
+ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def stages() -> list[str]:
     """Stage names of the root ``dvc.yaml`` in the order DVC lists them."""
-    listed = subprocess.run(["dvc", "stage", "list", "--name-only"], cwd=ROOT, check=True, capture_output=True, text=True)
+    listed = subprocess.run(["dvc", "stage", "list", "--name-only"], cwd=ROOT, env=ENV, check=True, capture_output=True, text=True)
     return [name for name in listed.stdout.split() if ":" not in name]  # ablations/dvc.yaml:... excluded
 
 
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, total = [], 0.0
     for name in names:
         started = time.perf_counter()
-        done = subprocess.run(["dvc", "repro", "--force", "--single-item", name], cwd=ROOT)
+        done = subprocess.run(["dvc", "repro", "--force", "--single-item", name], cwd=ROOT, env=ENV)
         seconds = time.perf_counter() - started
         if done.returncode != 0:
             print(f"stage {name} failed (exit {done.returncode}) after {seconds:.0f} s", file=sys.stderr)
