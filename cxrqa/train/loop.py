@@ -232,7 +232,7 @@ def train_dimension(
                 average.update(model)
             total += float(terms.total.detach()) * len(index)
             count += len(index)
-            bar.set_postfix(loss=f"{total / count:.4f}")
+            bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)  # a refresh per step would defeat the log throttle
         with nullcontext(model) if average is None else average.applied(model) as validated:
             predicted, metrics = _evaluate(
                 validated, val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
