@@ -40,16 +40,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
-    from dataclasses import replace
     from pathlib import Path
 
     from cxrqa.train.data import load_image_set
     from cxrqa.train.loop import train_dimension
 
     model_params = load_section(args.params, "model")
-    train_params = load_section(args.params, "train")
-    if args.epochs is not None:
-        train_params = replace(train_params, epochs={**({} if isinstance(train_params.epochs, int) else train_params.epochs), args.dimension: args.epochs})
+    # One number overrides the per-dimension mapping: only this dimension is trained.
+    train_params = load_section(args.params, "train", {"epochs": args.epochs})
     # Patch training keeps the full preprocessed resolution; whole-image training resizes once.
     size = None if train_params.input.get(args.dimension) == "patch" else tuple(model_params.train_size)
     mode = train_params.standardisation.get(args.dimension, "fixed")
