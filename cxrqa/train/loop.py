@@ -38,6 +38,7 @@ import torch
 
 from cxrqa.config.schema import ModelParams, TrainParams
 from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
+from cxrqa.models.inference import FusedCPUForward
 from cxrqa.progress import progress_bar
 from cxrqa.train.batchnorm import NORMS_ATTRIBUTE, attach_batchnorm, fold_batchnorm
 from cxrqa.train.calibration import fold_into_score_layer, linear_equating
@@ -86,6 +87,26 @@ def _preprocessing(model_params: ModelParams, train_params: TrainParams, dimensi
     return preprocessing
 
 
+def _plain_copy(model, model_params: ModelParams):
+    """The trained network as it is saved: a fresh CaHDC-RGA on the CPU with any norms folded in."""
+    plain = build_model(model_params)
+    if hasattr(model, NORMS_ATTRIBUTE):
+        fold_batchnorm(model, plain)
+    else:
+        plain.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
+    return plain.eval()
+
+
+def _scorer(model, model_params: ModelParams, device):
+    """The validated network as ``cxrqa predict`` runs it: norms folded and, on the CPU, the fused
+    oneDNN path (:class:`~cxrqa.models.inference.FusedCPUForward`, about 1.6x faster than eager
+    for 192 x 128 tiles), so validation scores what the saved checkpoint will score."""
+    plain = _plain_copy(model, model_params)
+    if device.type == "cpu":
+        return FusedCPUForward(plain)
+    return prepare_model(plain, device)
+
+
 def _evaluate(
     model,
     images: torch.Tensor,
@@ -96,8 +117,7 @@ def _evaluate(
     rois: torch.Tensor | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Score images (whole, or as the mean over covering tiles, ROI-weighted when ``rois`` are
-    given) and compare with the MOS."""
-    model.eval()
+    given) and compare with the MOS. ``model`` is in evaluation mode (see :func:`_scorer`)."""
     scores = []
     with torch.inference_mode():
         if tile_size is None:
@@ -235,7 +255,7 @@ def train_dimension(
             bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)  # a refresh per step would defeat the log throttle
         with nullcontext(model) if average is None else average.applied(model) as validated:
             predicted, metrics = _evaluate(
-                validated, val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
+                _scorer(validated, model_params, device), val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
             )
             record = {"epoch": epoch, "train_loss": total / count, "learning_rate": optimizer.param_groups[0]["lr"]}
             if train_params.calibration == "linear":
@@ -282,11 +302,7 @@ def _save_best(
     from cxrqa.config import as_dict
     from cxrqa.models import save_checkpoint
 
-    cpu_model = build_model(model_params)
-    if hasattr(model, NORMS_ATTRIBUTE):
-        fold_batchnorm(model, cpu_model)  # the saved model is the plain network, norms folded in
-    else:
-        cpu_model.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
+    cpu_model = _plain_copy(model, model_params)
     if "calibration_slope" in record:
         fold_into_score_layer(cpu_model.fc6, record["calibration_slope"], record["calibration_intercept"])
     params = {"model": json.loads(json.dumps(asdict(model_params), default=str)), "train": as_dict(train_params)}
