@@ -167,6 +167,8 @@ class ModelParams:
         Initial bias of the score layers (the middle of the 1-10 scale).
     loss : LossParams
     optim : OptimParams
+    sip_pooling : {"max", "mean"}
+        Global pooling of the SiPNets (paper: max; optional key, default max).
     """
 
     stem_channels: int
@@ -180,6 +182,7 @@ class ModelParams:
     init_score: float
     loss: LossParams
     optim: OptimParams
+    sip_pooling: Literal["max", "mean"] = "max"
 
     def validate(self) -> None:
         channels = (self.stem_channels, self.sip_channels, self.fc_hidden, *self.hc_channels, *self.unet_channels)

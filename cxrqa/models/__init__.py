@@ -89,6 +89,7 @@ def build_model(params: ModelParams, *, in_chans: int = 1) -> CaHDCRGA:
         use_attention=params.use_attention,
         attention_mode=params.attention_mode,
         init_score=params.init_score,
+        sip_pooling=params.sip_pooling,
     )
 
 

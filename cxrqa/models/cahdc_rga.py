@@ -92,6 +92,7 @@ MIN_INPUT_SIDE = 64
 N_LEVELS = 4
 
 AttentionMode = Literal["residual", "multiply"]
+SiPPooling = Literal["max", "mean"]
 
 
 class CaHDCOutput(NamedTuple):
@@ -232,18 +233,26 @@ class AttentionUNet(nn.Module):
 
 
 class SiPNet(nn.Module):
-    """Side pooling net: 1x1 reduction, ``repeats`` stride-2 3x3 convolutions, global max pool."""
+    """Side pooling net: 1x1 reduction, ``repeats`` stride-2 3x3 convolutions, global pooling
+    (``max``, the paper's, or ``mean``)."""
 
-    def __init__(self, *, in_chans: int, channels: int, repeats: int) -> None:
+    def __init__(self, *, in_chans: int, channels: int, repeats: int, pooling: SiPPooling = "max") -> None:
         super().__init__()
         self.reduce = _conv(in_chans, channels, kernel=1)
         self.downs = nn.ModuleList(_conv(channels, channels, stride=2) for _ in range(repeats))
+        self.pooling = pooling
+
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
+        """Global pooling of an ``N x C x h x w`` map to ``N x C``."""
+        if self.pooling == "mean":
+            return torch.mean(x, dim=(-2, -1))
+        return torch.amax(x, dim=(-2, -1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.relu(self.reduce(x))
         for down in self.downs:
             x = F.relu(down(x))
-        return torch.amax(x, dim=(-2, -1))
+        return self.pool(x)
 
 
 class CaHDCRGA(nn.Module):
@@ -272,6 +281,8 @@ class CaHDCRGA(nn.Module):
         ``Oi * (1 + a)`` or ``Oi * a``.
     init_score : float
         Initial bias of the score layers FC1..FC4 and FC6.
+    sip_pooling : {"max", "mean"}
+        Global pooling at the end of every SiPNet (paper: max).
     """
 
     def __init__(
@@ -287,6 +298,7 @@ class CaHDCRGA(nn.Module):
         use_attention: bool = True,
         attention_mode: AttentionMode = "residual",
         init_score: float = 5.5,
+        sip_pooling: SiPPooling = "max",
     ) -> None:
         super().__init__()
         hc_channels = tuple(int(c) for c in hc_channels)
@@ -303,6 +315,8 @@ class CaHDCRGA(nn.Module):
             raise ValueError(f"every channel count must be at least 1, got {widths}")
         if attention_mode not in ("residual", "multiply"):
             raise ValueError(f"attention_mode must be 'residual' or 'multiply', got {attention_mode!r}")
+        if sip_pooling not in ("max", "mean"):
+            raise ValueError(f"sip_pooling must be 'max' or 'mean', got {sip_pooling!r}")
         self.config: dict[str, Any] = {
             "in_chans": in_chans,
             "stem_channels": stem_channels,
@@ -314,6 +328,7 @@ class CaHDCRGA(nn.Module):
             "use_attention": bool(use_attention),
             "attention_mode": attention_mode,
             "init_score": float(init_score),
+            "sip_pooling": sip_pooling,
         }
         self.in_chans = in_chans
         self.use_attention = bool(use_attention)
@@ -329,7 +344,7 @@ class CaHDCRGA(nn.Module):
             AttentionUNet(in_chans=stem_channels, widths=unet_channels) if self.use_attention else None
         )
         self.sipnets = nn.ModuleList(
-            SiPNet(in_chans=c, channels=sip_channels, repeats=r)
+            SiPNet(in_chans=c, channels=sip_channels, repeats=r, pooling=sip_pooling)
             for c, r in zip(hc_channels, self.sip_repeats)
         )
         self.side_fcs = nn.ModuleList(nn.Linear(sip_channels, 1) for _ in range(N_LEVELS))

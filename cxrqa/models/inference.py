@@ -250,7 +250,7 @@ class FusedCPUForward:
             side = self._conv(side.contiguous(memory_format=torch.channels_last), sipnet.reduce)
             for down in sipnet.downs:
                 side = self._conv(side, down)
-            pooled.append(torch.amax(side, dim=(-2, -1)))
+            pooled.append(sipnet.pool(side))
         return torch.cat(pooled, dim=1), attention
 
     def __call__(self, x: torch.Tensor) -> CaHDCOutput:

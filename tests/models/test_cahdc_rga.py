@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from cxrqa.models import MIN_INPUT_SIDE, CaHDCRGA, count_parameters, sip_repeats
+from cxrqa.models.cahdc_rga import SiPNet
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +144,7 @@ def test_bad_inputs_raise_clear_value_errors(small_model, x, message):
         ({"hc_channels": (64, 128, 256)}, "hc_channels"),
         ({"unet_channels": (16, 32)}, "unet_channels"),
         ({"attention_mode": "gate"}, "attention_mode"),
+        ({"sip_pooling": "median"}, "sip_pooling"),
         ({"stem_channels": 0}, "at least 1"),
         ({"train_size": (32, 32)}, "at least 64"),
     ],
@@ -150,6 +152,30 @@ def test_bad_inputs_raise_clear_value_errors(small_model, x, message):
 def test_bad_constructor_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
         CaHDCRGA(**kwargs)
+
+
+@pytest.mark.parametrize(("pooling", "reduce"), [("max", torch.amax), ("mean", torch.mean)])
+def test_sipnet_pools_its_last_map_globally(pooling, reduce):
+    torch.manual_seed(2)
+    sipnet = SiPNet(in_chans=4, channels=6, repeats=2, pooling=pooling)
+    x = torch.randn(3, 4, 40, 32)
+    last = x
+    with torch.no_grad():
+        last = torch.relu(sipnet.reduce(last))
+        for down in sipnet.downs:
+            last = torch.relu(down(last))
+        assert last.shape[-2:] == (10, 8)
+        torch.testing.assert_close(sipnet(x), reduce(last, dim=(-2, -1)))
+
+
+def test_mean_pooling_weighs_every_position_and_max_only_the_largest():
+    sipnet_max = SiPNet(in_chans=1, channels=1, repeats=0, pooling="max")
+    sipnet_mean = SiPNet(in_chans=1, channels=1, repeats=0, pooling="mean")
+    one_spot, two_spots = torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 8)
+    one_spot[..., 2, 2] = 1.0
+    two_spots[..., 2, 2] = two_spots[..., 5, 5] = 1.0
+    assert torch.equal(sipnet_max.pool(one_spot), sipnet_max.pool(two_spots))
+    assert torch.equal(sipnet_mean.pool(two_spots), 2 * sipnet_mean.pool(one_spot))
 
 
 def test_constructor_is_keyword_only():

@@ -8,7 +8,7 @@ import torch
 from cxrqa.models import CaHDCRGA, load_checkpoint, save_checkpoint
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"use_attention": False}, {"attention_mode": "multiply", "unet_channels": (8, 16, 32)}])
+@pytest.mark.parametrize("kwargs", [{}, {"use_attention": False}, {"attention_mode": "multiply", "unet_channels": (8, 16, 32)}, {"sip_pooling": "mean"}])
 def test_saved_checkpoint_reloads_to_identical_predictions(tmp_path, kwargs):
     torch.manual_seed(3)
     model = CaHDCRGA(train_size=(128, 128), **kwargs).eval()

@@ -31,7 +31,7 @@ def test_fused_path_matches_eager(model, size):
     torch.testing.assert_close(got.attention, want.attention, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs", [{"use_attention": False}, {"attention_mode": "multiply"}])
+@pytest.mark.parametrize("kwargs", [{"use_attention": False}, {"attention_mode": "multiply"}, {"sip_pooling": "mean"}])
 def test_fused_path_matches_eager_for_ablations(kwargs):
     torch.manual_seed(5)
     m = CaHDCRGA(train_size=(128, 128), **kwargs).eval()

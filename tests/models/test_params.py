@@ -66,6 +66,7 @@ def test_make_paper_gpu_sets_the_papers_configuration(section, tmp_path):
         (lambda s: s.update(hc_channels=[64, 128]), "model.hc_channels"),
         (lambda s: s.update(use_attention=False, loss={**s["loss"], "roi_weight": 1.0}), "use_attention"),
         (lambda s: s.update(attention_mode="gate"), "model.attention_mode"),
+        (lambda s: s.update(sip_pooling="median"), "model.sip_pooling"),
     ],
 )
 def test_mistakes_name_the_key(section, tmp_path, change, message):
