@@ -316,6 +316,10 @@ class TrainParams:
         With ``patch`` input: training patches drawn uniformly, or in proportion to the share of
         the lung ROI they cover, and tiles then weighted by that share when an image is scored
         (:mod:`cxrqa.train.patches`).
+    patches_per_image : int
+        With ``patch`` input: patches drawn from each image of a mini-batch; the image's score
+        in the loss is their mean, as at scoring time (Bosse et al. 2018). ``batch_size`` counts
+        images, so a step sees ``batch_size * patches_per_image`` patches. Optional key, default 1.
     standardisation : dict of str to {"fixed", "per_image", "local"}
         Per dimension: ``fixed`` maps display values to [-1, 1] (absolute gray levels kept);
         ``per_image`` gives each image zero mean and unit SD; ``local`` is a local contrast
@@ -344,9 +348,12 @@ class TrainParams:
     batch_norm: dict[str, bool]
     ema_decay: float
     calibration: Literal["none", "linear"]
+    patches_per_image: int = 1
 
     def validate(self) -> None:
         epochs = self.epochs.values() if isinstance(self.epochs, dict) else [self.epochs]
+        if self.patches_per_image < 1:
+            raise ValueError(f"'train.patches_per_image' must be at least 1, got {self.patches_per_image}")
         if min(epochs, default=0) < 1 or self.batch_size < 1:
             raise ValueError(
                 f"'train.epochs' and 'train.batch_size' must be at least 1, got {self.epochs} and {self.batch_size}"

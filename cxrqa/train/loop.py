@@ -217,6 +217,7 @@ def train_dimension(
     if roi_guided and (train_set.rois is None or val_set.rois is None):
         raise ValueError("train.patch_sampling is 'roi' but some images have no ROI mask (processed/rois/)")
     corner_weights = position_weights(train_set.rois, patch_size) if roi_guided else None
+    patches_per_image = train_params.patches_per_image if patch_size is not None else 1
     batch_size = train_params.batch_size
     epochs = train_params.epochs_for(dimension)
     started = time.perf_counter()
@@ -228,13 +229,14 @@ def train_dimension(
         bar = progress_bar(range(0, len(order), batch_size), desc=f"{dimension} epoch {epoch}/{epochs}", disable=not progress, leave=False)
         for start in bar:
             index = order[start : start + batch_size]
-            images = train_set.images[index]
-            rois = train_set.rois[index] if use_rois else None
+            drawn = index.repeat_interleave(patches_per_image)  # each image once per patch
+            images = train_set.images[drawn]
+            rois = train_set.rois[drawn] if use_rois else None
             if patch_size is not None:
-                weights = None if corner_weights is None else corner_weights[index]
+                weights = None if corner_weights is None else corner_weights[drawn]
                 images, rois = random_patches(images, patch_size, generator, rois, weights=weights)
             images = images.clone()
-            flip = flips[index]
+            flip = flips[drawn]
             images[flip] = images[flip].flip(-1)
             images = images.to(device).contiguous(memory_format=torch.channels_last)
             target = train_set.targets[index].to(device)
@@ -243,7 +245,10 @@ def train_dimension(
                 rois[flip] = rois[flip].flip(-1)
                 rois = rois.to(device)
             out = model(images)
-            terms = loss_fn(out.score.float(), out.side_scores.float(), target, attention=out.attention, roi_mask=rois)
+            # An image's score is the mean over its patches, as over its tiles when it is scored.
+            score = out.score.float().view(len(index), patches_per_image).mean(dim=1)
+            side_scores = out.side_scores.float().view(len(index), patches_per_image, -1).mean(dim=1)
+            terms = loss_fn(score, side_scores, target, attention=out.attention, roi_mask=rois)
             optimizer.zero_grad(set_to_none=True)
             terms.total.backward()
             optimizer.step()

@@ -130,3 +130,50 @@ def test_roi_weighted_model_without_rois_is_a_clear_error(tiny_study, tiny_param
 
     with pytest.raises(FileNotFoundError, match="no ROI mask"):
         score_images(tmp_path / "m" / "best.pt", [bare / "images" / image.name])
+
+
+def test_several_patches_per_image_are_scored_as_their_mean(tiny_study, tiny_params, tmp_path, monkeypatch):
+    """With ``patches_per_image`` K, a step runs the network on K patches of each image and the
+    loss sees one score per image: the mean of its patches' scores."""
+    import cxrqa.train.loop as loop
+
+    processed, ratings = tiny_study
+    model_params, train = tiny_params
+    train = replace(train, input={"sharpness": "patch"}, patch_sampling="roi", epochs=1, batch_size=4, patches_per_image=3)
+    forwards, losses = [], []
+    build_model, build_loss = loop.build_model, loop.build_loss
+
+    def recording_model(params):
+        network = build_model(params)
+        network.register_forward_hook(lambda module, args, out: forwards.append((args[0].shape, out.score.detach().clone())) if module.training else None)
+        return network
+
+    def recording_loss(params):
+        loss = build_loss(params)
+
+        def call(score, side_scores, target, **kwargs):
+            losses.append((score.detach().clone(), side_scores.shape, target.clone()))
+            return loss(score, side_scores, target, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(loop, "build_model", recording_model)
+    monkeypatch.setattr(loop, "build_loss", recording_loss)
+    train_set = load_image_set(processed, ratings, "sharpness", ("train",), None, "per_image")
+    loop.train_dimension(
+        dimension="sharpness", train_set=train_set,
+        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), None, "per_image"),
+        model_params=model_params, train_params=train, out_dir=tmp_path / "m", progress=False,
+    )
+    assert len(forwards) == len(losses) == -(-len(train_set) // 4)
+    for (shape, patch_scores), (image_scores, side_shape, target) in zip(forwards, losses):
+        images = len(target)
+        assert shape[0] == 3 * images and tuple(shape[-2:]) == tuple(model_params.train_size)
+        assert image_scores.shape == (images,) and side_shape == (images, 4)
+        torch.testing.assert_close(image_scores, patch_scores.float().view(images, 3).mean(dim=1))
+
+
+def test_patches_per_image_must_be_positive(tiny_params):
+    _, train = tiny_params
+    with pytest.raises(ValueError, match="patches_per_image"):
+        replace(train, patches_per_image=0).validate()
