@@ -15,7 +15,14 @@ sharpness
 
 Within a family the parameters are matched through an equivalent Gaussian blur sigma (sharpness,
 by the spatial frequency where the MTF falls to 50 %) or an equivalent loss of usable contrast
-(gray-level), so that equal severities look about equally bad whichever member is drawn.
+(gray-level), so that equal severities look about equally bad whichever member is drawn. For
+sharpness the match is of the orientation-averaged MTF50 (a motion blur is anisotropic, a coarse
+sampling is not shift-invariant, so the MTF is measured as the radial average of the
+noise-power transfer) and holds within 8 % for sigma from 1.5 to 8 pixels
+(``tests/simulate/test_degrade.py``). The constants were fitted that way: a coarse-sampling
+factor of :data:`OVERSMOOTHING_FACTOR` sigma (the box alone would need 2.8 sigma, but the linear
+reconstruction halves the MTF50 again) and a motion length of :data:`MOTION_LENGTH_FACTOR` times
+the blur beyond the fixed base blur the motion path keeps.
 
 References
 ----------
@@ -39,11 +46,19 @@ __all__ = [
     "SHARPNESS_DEGRADATIONS",
     "Degradation",
     "apply_degradations",
+    "blur",
     "severity_from_quality",
 ]
 
 GRAY_LEVEL_DEGRADATIONS = ("underexposure", "overexposure", "low_contrast", "high_contrast", "gamma")
 SHARPNESS_DEGRADATIONS = ("focal_blur", "motion", "oversmoothing")
+
+#: Coarse-sampling box of over-smoothing, in units of the equivalent Gaussian sigma (MTF50 match).
+OVERSMOOTHING_FACTOR = 1.5
+#: Motion length per pixel of equivalent Gaussian sigma beyond :data:`_MOTION_BASE_SIGMA` (MTF50 match).
+MOTION_LENGTH_FACTOR = 4.7
+#: The motion path's fixed blur: the 0.6 px focal-spot Gaussian and the kernel's 0.5 px anti-aliasing.
+_MOTION_BASE_SIGMA = float(np.hypot(0.6, 0.5))
 
 #: Photon count per pixel behind air for a well-exposed film; sets the noise at severity 0.
 _FULL_DOSE_COUNTS = 60000.0
@@ -147,21 +162,22 @@ def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:
     return kernel / kernel.sum()
 
 
-def _blur(attenuation: np.ndarray, degradation: Degradation) -> np.ndarray:
+def blur(attenuation: np.ndarray, degradation: Degradation) -> np.ndarray:
+    """The sharpness degradation of ``degradation`` applied to a projected attenuation map."""
     sigma = degradation.blur_sigma_px
     if degradation.sharpness_kind == "focal_blur" or sigma < 0.8:
         return ndimage.gaussian_filter(attenuation, sigma)
     if degradation.sharpness_kind == "motion":
-        # A line of length L halves the MTF near 0.6 / L cycles/px; Gaussian sigma near 0.19 / f50.
-        # Motion blurs one direction only, so the length is stretched to look equally bad.
+        # A line of length L halves the MTF near 0.6 / L cycles/px along it and not at all across
+        # it; the length is set so that the orientation-averaged MTF50 is the Gaussian's.
         base = ndimage.gaussian_filter(attenuation, 0.6)
-        length = 4.0 * sigma
+        length = MOTION_LENGTH_FACTOR * float(np.sqrt(max(sigma**2 - _MOTION_BASE_SIGMA**2, 0.0)))
         kernel = _motion_kernel(length, degradation.motion_angle_deg)
         pad = kernel.shape[0] // 2
         padded = np.pad(base, pad, mode="edge")
         return signal.fftconvolve(padded, kernel, mode="valid").astype(np.float32)
-    # Over-smoothing: coarse sampling (box of ~2.8 sigma) then linear reconstruction.
-    factor = max(2.8 * sigma, 1.0)
+    # Over-smoothing: coarse sampling (a box of OVERSMOOTHING_FACTOR sigma) then linear reconstruction.
+    factor = max(OVERSMOOTHING_FACTOR * sigma, 1.0)
     rows, cols = attenuation.shape
     box = ndimage.uniform_filter(attenuation, int(round(factor)))
     small = resize(box, max(int(rows / factor), 8), max(int(cols / factor), 8))
@@ -196,7 +212,7 @@ def apply_degradations(
     ndarray of float32
         Display values, 0 = black (air), 1 = white (dense bone), MONOCHROME2 sense.
     """
-    blurred = _blur(attenuation.astype(np.float32, copy=False), degradation)
+    blurred = blur(attenuation.astype(np.float32, copy=False), degradation)
     counts = _FULL_DOSE_COUNTS * degradation.dose_factor * np.exp(-_MU * blurred)
     noisy = counts + np.sqrt(counts) * rng.standard_normal(counts.shape, dtype=np.float32)
     # Detector saturation: at full dose only direct exposure (attenuation below 0.15) saturates;
