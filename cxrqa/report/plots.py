@@ -126,13 +126,39 @@ def training_curves(curves: pd.DataFrame):
         ax.axis("off")
     for ax, metric in zip(axes.ravel(), metrics):
         for dimension, part in curves[curves["metric"] == metric].groupby("dimension", sort=True):
-            ax.plot(part["step"], part["value"], marker="o", markersize=3, label=_label(dimension))
+            ax.plot(part["step"] + 1, part["value"], marker="o", markersize=3, label=_label(dimension))  # DVCLive step 0 = epoch 1
         ax.set(xlabel="epoch", title=metric)
         if metric == "learning_rate":
             ax.set_yscale("log")
+        if metric.startswith("calibration_"):
+            _clip_first_epoch(ax, curves[curves["metric"] == metric])
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+#: A calibration panel is scaled to the epochs after the first when the first would stretch its
+#: y range more than this many times.
+CLIP_RATIO = 5.0
+
+
+def _clip_first_epoch(ax, part: pd.DataFrame) -> None:
+    """Scale the y axis to the epochs after the first when the first is off any useful scale.
+
+    After one epoch the weight average has barely moved from its start, its scores are nearly
+    constant, and equating them to the MOS takes a slope of tens and an intercept of hundreds,
+    which would flatten every later epoch into a line. The clipped epoch is named in the title.
+    """
+    later = part[part["step"] > part["step"].min()]["value"]
+    if later.empty:
+        return
+    low, high = float(later.min()), float(later.max())
+    pad = 0.1 * (high - low) or 0.1 * max(abs(high), 1.0)
+    low, high = low - pad, high + pad
+    overall = float(part["value"].max() - part["value"].min())
+    if overall > CLIP_RATIO * (high - low):
+        ax.set_ylim(low, high)
+        ax.set_title(f"{ax.get_title()} (epoch 1 off scale)")
 
 
 def attention_grid(images: pd.DataFrame, *, columns: int = 3):
