@@ -125,13 +125,14 @@ def training_curves(curves: pd.DataFrame):
     for ax in axes.ravel()[len(metrics):]:
         ax.axis("off")
     for ax, metric in zip(axes.ravel(), metrics):
-        for dimension, part in curves[curves["metric"] == metric].groupby("dimension", sort=True):
+        panel = curves[curves["metric"] == metric]
+        for dimension, part in panel.groupby("dimension", sort=True):
             ax.plot(part["step"] + 1, part["value"], marker="o", markersize=3, label=_label(dimension))  # DVCLive step 0 = epoch 1
         ax.set(xlabel="epoch", title=metric)
         if metric == "learning_rate":
             ax.set_yscale("log")
         if metric.startswith("calibration_"):
-            _clip_first_epoch(ax, curves[curves["metric"] == metric])
+            _clip_first_epoch(ax, panel)
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

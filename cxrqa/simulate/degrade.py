@@ -57,8 +57,12 @@ SHARPNESS_DEGRADATIONS = ("focal_blur", "motion", "oversmoothing")
 OVERSMOOTHING_FACTOR = 1.5
 #: Motion length per pixel of equivalent Gaussian sigma beyond :data:`_MOTION_BASE_SIGMA` (MTF50 match).
 MOTION_LENGTH_FACTOR = 4.7
-#: The motion path's fixed blur: the 0.6 px focal-spot Gaussian and the kernel's 0.5 px anti-aliasing.
-_MOTION_BASE_SIGMA = float(np.hypot(0.6, 0.5))
+#: Gaussian blur (pixels) of a flawless film: the focal spot and detector every kind keeps.
+_BASE_SIGMA = 0.6
+#: Gaussian (pixels) that anti-aliases the rasterised motion line.
+_MOTION_KERNEL_SIGMA = 0.5
+#: The motion path's fixed blur: the base blur and the kernel's anti-aliasing together.
+_MOTION_BASE_SIGMA = float(np.hypot(_BASE_SIGMA, _MOTION_KERNEL_SIGMA))
 
 #: Photon count per pixel behind air for a well-exposed film; sets the noise at severity 0.
 _FULL_DOSE_COUNTS = 60000.0
@@ -119,7 +123,7 @@ def draw_degradation(
     gray_kind = str(rng.choice(GRAY_LEVEL_DEGRADATIONS, p=(0.3, 0.15, 0.2, 0.15, 0.2)))
     sharp_kind = str(rng.choice(SHARPNESS_DEGRADATIONS, p=(0.45, 0.3, 0.25)))
     # Sharpness: sigma 0.6 px for a flawless film, about 3 px at q = 7, about 9 px at q = 3.
-    sigma = 0.6 + 11.0 * s_sharp**1.25
+    sigma = _BASE_SIGMA + 11.0 * s_sharp**1.25
     # Gray level: a mild residual deviation even at severity 0 keeps films from being identical.
     dose = 1.0
     window = 1.0
@@ -158,7 +162,7 @@ def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:
     rr = centre + t * np.sin(angle)
     cc = centre + t * np.cos(angle)
     np.add.at(kernel, (np.clip(np.round(rr).astype(int), 0, size - 1), np.clip(np.round(cc).astype(int), 0, size - 1)), 1.0)
-    kernel = ndimage.gaussian_filter(kernel, 0.5)
+    kernel = ndimage.gaussian_filter(kernel, _MOTION_KERNEL_SIGMA)
     return kernel / kernel.sum()
 
 
@@ -170,7 +174,7 @@ def blur(attenuation: np.ndarray, degradation: Degradation) -> np.ndarray:
     if degradation.sharpness_kind == "motion":
         # A line of length L halves the MTF near 0.6 / L cycles/px along it and not at all across
         # it; the length is set so that the orientation-averaged MTF50 is the Gaussian's.
-        base = ndimage.gaussian_filter(attenuation, 0.6)
+        base = ndimage.gaussian_filter(attenuation, _BASE_SIGMA)
         length = MOTION_LENGTH_FACTOR * float(np.sqrt(max(sigma**2 - _MOTION_BASE_SIGMA**2, 0.0)))
         kernel = _motion_kernel(length, degradation.motion_angle_deg)
         pad = kernel.shape[0] // 2
@@ -181,7 +185,7 @@ def blur(attenuation: np.ndarray, degradation: Degradation) -> np.ndarray:
     rows, cols = attenuation.shape
     box = ndimage.uniform_filter(attenuation, int(round(factor)))
     small = resize(box, max(int(rows / factor), 8), max(int(cols / factor), 8))
-    return ndimage.gaussian_filter(resize(small, rows, cols), 0.6)
+    return ndimage.gaussian_filter(resize(small, rows, cols), _BASE_SIGMA)
 
 
 def apply_degradations(

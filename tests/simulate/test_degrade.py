@@ -6,6 +6,8 @@ Gaussian does. The MTF is measured the way it is for any system, shift-variant o
 ones included: the radial average of the power transfer of white noise.
 """
 
+from functools import lru_cache
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,7 @@ def _degradation(kind: str, sigma: float) -> Degradation:
     )
 
 
+@lru_cache(maxsize=None)  # the same (kind, sigma) serves several tests
 def orientation_averaged_mtf50(kind: str, sigma: float, repeats: int = 3) -> float:
     """Frequency (cycles/px) where the radially averaged MTF of ``kind`` at ``sigma`` is 0.5."""
     rng = np.random.default_rng(7)
