@@ -212,7 +212,8 @@ class PreprocessParams:
     modalities : list of str
         Accepted DICOM Modality values; other modalities are recorded as errors.
     min_size : int
-        Smallest accepted image side in pixels.
+        Smallest accepted image side in pixels; at least 64, the smallest input side the model
+        scores (``cxrqa.models.cahdc_rga.MIN_INPUT_SIDE``).
     margin_lateral, margin_top, margin_bottom : float
         Crop margins around the lungs' bounding box, as fractions of its width or height.
     work_size : int
@@ -245,8 +246,11 @@ class PreprocessParams:
         for name in ("margin_lateral", "margin_top", "margin_bottom"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"'preprocess.{name}' must lie in [0, 1], got {getattr(self, name)}")
-        if self.min_size < 1:
-            raise ValueError(f"'preprocess.min_size' must be at least 1, got {self.min_size}")
+        if self.min_size < 64:  # cxrqa.models.cahdc_rga.MIN_INPUT_SIDE (not imported: it needs torch)
+            raise ValueError(
+                f"'preprocess.min_size' must be at least 64, the smallest image side the model scores, "
+                f"got {self.min_size}"
+            )
         if self.work_size < 64:
             raise ValueError(f"'preprocess.work_size' must be at least 64, got {self.work_size}")
         if not 0 <= self.png_compress_level <= 9:

@@ -1,19 +1,33 @@
 """The study's tidy tables: schema checks on read, for simulated and users' own studies alike.
 
-A user's own study plugs into the pipeline with files in the same schema as the simulator's:
+A user's own study plugs into the pipeline with files in the same schema as the simulator's,
+UTF-8 CSV text (a UTF-8 byte-order mark is allowed) with a header line naming the columns:
 
 ``ratings.csv``
-    ``image_id, reader_id, reader_role, dimension, score, seconds``; ``dimension`` is
-    ``gray_level`` or ``sharpness``; ``score`` an integer 1-10 (10 = best); ``seconds`` the
-    reading time (may be empty when it was not recorded).
+    ``image_id, reader_id, reader_role, dimension, score, seconds``; ``reader_role`` is
+    ``radiologist`` or ``radiographer`` (:data:`READER_ROLES`); ``dimension`` is ``gray_level`` or
+    ``sharpness`` (:data:`DIMENSIONS`); ``score`` an integer 1-10 (10 = best); ``seconds`` the
+    reading time, a non-negative number (may be empty when it was not recorded). Each
+    ``(image_id, reader_id, dimension)`` reading appears once.
 ``acceptability.csv``
-    ``image_id, reader_id, dimension, acceptable`` (``True``/``False``).
+    ``image_id, reader_id, dimension, acceptable`` (``True``/``False``, or ``1``/``0``), one call per
+    ``(image_id, reader_id, dimension)``.
 
-Every reader below raises :class:`TableError` naming the file, the column and the first bad row.
+Surrounding whitespace of the text fields ``image_id``, ``reader_id``, ``reader_role`` and
+``dimension`` is stripped, and none of them may be empty. Every record must have as many fields as
+the header; blank lines (empty or spaces and tabs only) are skipped, as pandas does.
+
+Every reader below raises :class:`TableError` naming the file and what is wrong: for a schema
+error the column and the first bad record, by its **line number in the file** (1-based, the header
+being line 1; blank lines count, and a record whose quoted field spans lines is reported by its
+first line).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,39 +37,193 @@ __all__ = [
     "ACCEPTABILITY_COLUMNS",
     "DIMENSIONS",
     "RATINGS_COLUMNS",
+    "READER_ROLES",
     "TableError",
     "mean_opinion_scores",
     "read_acceptability",
+    "read_image_ids",
     "read_ratings",
     "validate_ratings",
 ]
 
 DIMENSIONS = ("gray_level", "sharpness")
+#: The readers' professions, as the simulator writes them (:mod:`cxrqa.simulate.readers`).
+READER_ROLES = ("radiologist", "radiographer")
 RATINGS_COLUMNS = ("image_id", "reader_id", "reader_role", "dimension", "score", "seconds")
 ACCEPTABILITY_COLUMNS = ("image_id", "reader_id", "dimension", "acceptable")
+
+#: One reading (or acceptability call): each appears at most once in its table.
+_READING_KEY = ["image_id", "reader_id", "dimension"]
+#: Columns read as text whatever they hold (ids such as ``001`` keep their zeros).
+_TEXT_DTYPES = {"image_id": str, "reader_id": str}
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class TableError(ValueError):
     """A study table does not follow the schema."""
 
 
-def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
+def _decode(data: bytes, source: str) -> str:
+    """The file's bytes as UTF-8 text, or :class:`TableError` saying why they are not CSV text."""
+    if data.startswith(_UTF16_MARKS):
+        raise TableError(f"{source}: the file is UTF-16 encoded; save it as UTF-8 CSV")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise TableError(
+            f"{source}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "save it as UTF-8 CSV"
+        ) from None
+    if "\x00" in text:
+        raise TableError(f"{source}: contains NUL bytes: binary or UTF-16 data, not UTF-8 CSV text")
+    return text
+
+
+def _record_lines(text: str, source: str) -> np.ndarray:
+    """Line number (1-based) on which each data record starts, checking the CSV structure.
+
+    Blank lines are skipped as :func:`pandas.read_csv` skips them, so the result has one entry per
+    row of the parsed frame.
+
+    Raises
+    ------
+    TableError
+        When there is no header line, a record has a different number of fields than the header,
+        or the quoting is malformed (e.g. a quote left open at the end of the file).
+    """
+    physical = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(physical, strict=True)
+    width, starts, end = None, [], 0
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if start == end and not physical[start - 1].strip(" \t\r\n"):
+                continue
+            if width is None:
+                width = len(record)
+            elif len(record) != width:
+                raise TableError(f"{source}: line {start} has {len(record)} field(s), the header has {width}")
+            else:
+                starts.append(start)
+    except csv.Error as error:
+        raise TableError(f"{source}: malformed CSV in the record starting on line {end + 1}: {error}") from None
+    if width is None:
+        raise TableError(f"{source}: empty file (no header line)")
+    return np.array(starts, dtype=int)
+
+
+def _read_table(path: str | Path, kind: str, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read one CSV table: the frame, and the line on which each of its rows starts.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    kind : str
+        What the file is, for the messages (``ratings``, ``manifest``...).
+    columns : sequence of str
+        Columns the table must have.
+
+    Raises
+    ------
+    TableError
+        When the file is missing, not UTF-8 CSV text, ragged, or lacks a column.
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise TableError(f"{source}: {kind} file not found")
+    text = _decode(path.read_bytes(), source)
+    lines = _record_lines(text, source)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=_TEXT_DTYPES)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise TableError(f"{source}: not a readable CSV table: {error}") from None
+    if len(frame) != len(lines):  # the two parsers disagree: never silently misnumber rows
+        raise TableError(f"{source}: {len(frame)} rows parsed but {len(lines)} records found; check the quoting")
+    _require_columns(frame, columns, source)
+    return frame, lines
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise TableError(f"{source}: missing column(s) {', '.join(missing)} (expected {', '.join(columns)})")
 
 
-def _first_bad(frame: pd.DataFrame, bad: pd.Series, column: str, source: str, rule: str) -> None:
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+def _where(lines: Sequence[int] | None, row: int) -> str:
+    """Where row ``row`` (0-based position) is: its line in the file, else its data row."""
+    return f"line {int(lines[row])}" if lines is not None else f"data row {row + 1}"
+
+
+def _first_bad(
+    frame: pd.DataFrame, bad: pd.Series, column: str, source: str, rule: str, lines: Sequence[int] | None
+) -> None:
+    """Raise :class:`TableError` for the first row where ``bad`` holds, if any."""
+    flags = np.asarray(bad, dtype=bool)
+    if flags.any():
+        row = int(np.flatnonzero(flags)[0])
+        value = frame[column].iloc[row]
+        value = value.item() if isinstance(value, np.generic) else value  # 99, not np.int64(99)
         raise TableError(
-            f"{source}: column '{column}' {rule}; first offending row {row + 2} "
-            f"(value {frame[column].iloc[row]!r}, {int(bad.sum())} row(s) in all)"
+            f"{source}: column '{column}' {rule}; first offending record at {_where(lines, row)} "
+            f"(value {value!r}, {int(flags.sum())} record(s) in all)"
         )
 
 
-def validate_ratings(ratings: pd.DataFrame, source: str = "ratings") -> pd.DataFrame:
+def _clean_text(frame: pd.DataFrame, columns: Sequence[str], source: str, lines: Sequence[int] | None) -> None:
+    """Strip surrounding whitespace of the text ``columns`` in place; none may be empty."""
+    for column in columns:
+        missing = frame[column].isna().to_numpy()
+        text = frame[column].astype(str).str.strip()
+        _first_bad(frame, missing | (text == "").to_numpy(), column, source, "must not be empty", lines)
+        frame[column] = text
+
+
+def _check_values(
+    frame: pd.DataFrame, column: str, allowed: Sequence[str], source: str, lines: Sequence[int] | None
+) -> None:
+    _first_bad(frame, ~frame[column].isin(allowed), column, source, f"must be one of {', '.join(allowed)}", lines)
+
+
+def _check_unique_readings(frame: pd.DataFrame, source: str, lines: Sequence[int] | None) -> None:
+    duplicated = frame.duplicated(_READING_KEY)
+    _first_bad(frame, duplicated, "image_id", source, f"repeats a ({', '.join(_READING_KEY)}) reading", lines)
+
+
+def _check_seconds(frame: pd.DataFrame, source: str, lines: Sequence[int] | None) -> pd.Series:
+    """The ``seconds`` column as floats (NaN where empty); anything else must be a number >= 0."""
+    seconds = frame["seconds"]
+    numbers = pd.to_numeric(seconds, errors="coerce")
+    not_number = seconds.notna().to_numpy() & ~np.isfinite(numbers.to_numpy(dtype=float))
+    _first_bad(frame, not_number, "seconds", source, "must be empty or a finite number", lines)
+    _first_bad(frame, numbers < 0, "seconds", source, "must not be negative", lines)
+    return numbers
+
+
+def validate_ratings(
+    ratings: pd.DataFrame, source: str = "ratings", *, lines: Sequence[int] | None = None
+) -> pd.DataFrame:
     """Check a ratings table against the schema and return it with clean dtypes.
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        The table (see the module docstring).
+    source : str
+        Its name in the messages (the file's path when read from one).
+    lines : sequence of int, optional
+        The file line each row starts on, for the messages; without it rows are counted from 1.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the text fields stripped, ``score`` integer and ``seconds`` float.
+
+    Raises
+    ------
+    TableError
+        At the first rule broken (module docstring).
 
     Examples
     --------
@@ -65,46 +233,61 @@ def validate_ratings(ratings: pd.DataFrame, source: str = "ratings") -> pd.DataF
     >>> validate_ratings(bad)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    cxrqa.io.tables.TableError: ratings: column 'score' must hold integers from 1 to 10; ...
+    cxrqa.io.tables.TableError: ratings: column 'score' must hold integers from 1 to 10; first offending record at data row 1 ...
     """
     _require_columns(ratings, RATINGS_COLUMNS, source)
     ratings = ratings.copy()
-    _first_bad(ratings, ratings["image_id"].isna(), "image_id", source, "must not be empty")
-    _first_bad(ratings, ~ratings["dimension"].isin(DIMENSIONS), "dimension", source, f"must be one of {', '.join(DIMENSIONS)}")
+    _clean_text(ratings, ("image_id", "reader_id", "reader_role", "dimension"), source, lines)
+    _check_values(ratings, "dimension", DIMENSIONS, source, lines)
+    _check_values(ratings, "reader_role", READER_ROLES, source, lines)
     score = pd.to_numeric(ratings["score"], errors="coerce")
     bad_score = score.isna() | (score != np.round(score)) | (score < 1) | (score > 10)
-    _first_bad(ratings, bad_score, "score", source, "must hold integers from 1 to 10")
+    _first_bad(ratings, bad_score, "score", source, "must hold integers from 1 to 10", lines)
     ratings["score"] = score.astype(int)
-    seconds = pd.to_numeric(ratings["seconds"], errors="coerce")
-    _first_bad(ratings, seconds < 0, "seconds", source, "must not be negative")
-    ratings["seconds"] = seconds
-    duplicated = ratings.duplicated(["image_id", "reader_id", "dimension"])
-    _first_bad(ratings, duplicated, "image_id", source, "repeats a (image_id, reader_id, dimension) reading")
-    ratings["image_id"] = ratings["image_id"].astype(str)
-    ratings["reader_id"] = ratings["reader_id"].astype(str)
+    ratings["seconds"] = _check_seconds(ratings, source, lines)
+    _check_unique_readings(ratings, source, lines)
     return ratings
 
 
 def read_ratings(path: str | Path) -> pd.DataFrame:
-    """Read and check ``ratings.csv``."""
-    path = Path(path)
-    if not path.is_file():
-        raise TableError(f"{path}: ratings file not found")
-    return validate_ratings(pd.read_csv(path, dtype={"image_id": str, "reader_id": str}), str(path))
+    """Read and check ``ratings.csv`` (:func:`validate_ratings`)."""
+    frame, lines = _read_table(path, "ratings", RATINGS_COLUMNS)
+    return validate_ratings(frame, str(path), lines=lines)
 
 
 def read_acceptability(path: str | Path) -> pd.DataFrame:
-    """Read and check ``acceptability.csv``."""
-    path = Path(path)
-    if not path.is_file():
-        raise TableError(f"{path}: acceptability file not found")
-    calls = pd.read_csv(path, dtype={"image_id": str, "reader_id": str})
-    _require_columns(calls, ACCEPTABILITY_COLUMNS, str(path))
-    _first_bad(calls, ~calls["dimension"].isin(DIMENSIONS), "dimension", str(path), f"must be one of {', '.join(DIMENSIONS)}")
+    """Read and check ``acceptability.csv``; ``acceptable`` becomes bool."""
+    source = str(path)
+    calls, lines = _read_table(path, "acceptability", ACCEPTABILITY_COLUMNS)
+    _clean_text(calls, ("image_id", "reader_id", "dimension"), source, lines)
+    _check_values(calls, "dimension", DIMENSIONS, source, lines)
     text = calls["acceptable"].astype(str).str.strip().str.lower()
-    _first_bad(calls, ~text.isin(["true", "false", "1", "0"]), "acceptable", str(path), "must be true or false")
+    _first_bad(calls, ~text.isin(["true", "false", "1", "0"]), "acceptable", source, "must be true or false", lines)
     calls["acceptable"] = text.isin(["true", "1"])
+    _check_unique_readings(calls, source, lines)
     return calls
+
+
+def read_image_ids(path: str | Path, kind: str = "manifest") -> list[str]:
+    """The ``image_id`` column of a table such as ``manifest.csv``: present, non-empty, unique.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    kind : str
+        What the file is, for the messages.
+
+    Raises
+    ------
+    TableError
+        When the file is missing or unreadable, lacks ``image_id``, or has an empty or repeated id.
+    """
+    source = str(path)
+    frame, lines = _read_table(path, kind, ("image_id",))
+    _clean_text(frame, ("image_id",), source, lines)
+    _first_bad(frame, frame.duplicated("image_id"), "image_id", source, "must not repeat an image", lines)
+    return frame["image_id"].tolist()
 
 
 def mean_opinion_scores(ratings: pd.DataFrame) -> pd.DataFrame:

@@ -32,11 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa split``; returns the exit status."""
-    import pandas as pd
-
     from cxrqa.config import load_section
     from cxrqa.config.loader import build
     from cxrqa.config.schema import SplitParams
+    from cxrqa.io.tables import read_image_ids, read_ratings
     from cxrqa.preprocess.split import make_splits
 
     overrides = {"seed": args.seed}
@@ -44,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
         params = load_section(args.params, "split", overrides)
     else:
         params = build(SplitParams, {k: v for k, v in overrides.items() if v is not None}, where="split", source="command line")
-    manifest = pd.read_csv(args.manifest, dtype={"image_id": str})
-    ratings = pd.read_csv(args.ratings, dtype={"image_id": str}) if args.ratings is not None else None
+    image_ids = read_image_ids(args.manifest, "manifest")
+    ratings = read_ratings(args.ratings) if args.ratings is not None else None
     splits = make_splits(
-        manifest["image_id"].tolist(), ratings, seed=params.seed, n_test=params.n_test,
+        image_ids, ratings, seed=params.seed, n_test=params.n_test,
         n_train=params.n_train, n_val=params.n_val, strata=params.strata,
     )  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)

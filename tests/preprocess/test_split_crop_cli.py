@@ -86,3 +86,28 @@ def test_cli_exit_status_and_help(tmp_path, chest_dicom):
     assert len(pd.read_csv(tmp_path / "o2" / "errors.csv")) == 1
     help_text = subprocess.run([sys.executable, "-m", "cxrqa.cli", "preprocess", "--help"], capture_output=True, text=True).stdout
     assert "errors.csv" in help_text and "manifest.csv" in help_text and "Reads" in help_text
+
+
+def test_split_cli_checks_manifest_and_ratings(tmp_path, capsys):
+    ids = [f"CXR{i:04d}" for i in range(20)]
+    manifest, ratings, out = tmp_path / "manifest.csv", tmp_path / "ratings.csv", tmp_path / "splits.csv"
+    pd.DataFrame({"image_id": ids, "source_file": [f"{i}.dcm" for i in ids]}).to_csv(manifest, index=False)
+    good = pd.DataFrame(
+        {"image_id": ids, "reader_id": "R01", "reader_role": "radiologist", "dimension": "sharpness", "score": np.arange(20) % 10 + 1, "seconds": 9.0}
+    )
+    good.to_csv(ratings, index=False)
+
+    def split(manifest_path):
+        capsys.readouterr()
+        status = main(["split", "--manifest", str(manifest_path), "--ratings", str(ratings), "--out", str(out)])
+        return status, capsys.readouterr().err
+
+    assert split(manifest)[0] == 0 and len(pd.read_csv(out)) == 20
+    status, err = split(tmp_path / "absent.csv")
+    assert status == 2 and "manifest file not found" in err
+    (tmp_path / "no_id.csv").write_text("source_file\na.dcm\n")
+    status, err = split(tmp_path / "no_id.csv")
+    assert status == 2 and "missing column(s) image_id" in err
+    good.assign(reader_id=[""] + ["R01"] * 19).to_csv(ratings, index=False)
+    status, err = split(manifest)
+    assert status == 2 and str(ratings) in err and "column 'reader_id' must not be empty; first offending record at line 2" in err
