@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from cxrqa.config import ConfigError, SimulateParams, load_params, load_section
+from cxrqa.config.schema import PreprocessParams
 
 VALID = """\
 simulate:
@@ -77,6 +78,57 @@ def test_overrides_replace_file_values_and_are_checked(tmp_path):
 def test_repository_params_file_is_valid():
     params = load_params(Path(__file__).parents[1] / "params.yaml")
     assert "simulate" in params
+
+
+def test_builtin_preprocess_defaults_are_the_repository_params_file():
+    """``cxrqa score`` without --params preprocesses with the defaults: they must not drift from params.yaml."""
+    import dataclasses
+
+    import yaml
+
+    params = Path(__file__).parents[1] / "params.yaml"
+    written = yaml.safe_load(params.read_text())["preprocess"]
+    assert set(written) == {field.name for field in dataclasses.fields(PreprocessParams)}  # every key spelt out
+    assert load_section(None, "preprocess") == load_section(params, "preprocess") == PreprocessParams()
+
+
+def test_section_without_file_is_built_from_defaults_and_overrides():
+    assert load_section(None, "preprocess", {"height": 512, "width": None}) == PreprocessParams(height=512)
+    with pytest.raises(ConfigError, match="built-in defaults: missing key 'simulate.seed'"):
+        load_section(None, "simulate")
+
+
+@pytest.mark.parametrize("value", ["3", "[1, 2]", "[[height, 512]]", "text", "true"])
+@pytest.mark.parametrize("section", ["preprocess", "simulate"])
+def test_section_that_is_not_a_mapping_names_file_and_section(tmp_path, section, value):
+    path = write(tmp_path, f"{section}: {value}\n")
+    for load in (lambda: load_section(path, section), lambda: load_params(path)):
+        with pytest.raises(ConfigError, match=f"section '{section}' must be a mapping of keys") as caught:
+            load()
+        assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_nested_section_that_is_not_a_mapping_names_file_and_key(tmp_path):
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parents[1] / "params.yaml").read_text())
+    data["model"]["loss"] = [1, 2]
+    path = write(tmp_path, yaml.safe_dump(data))
+    for load in (lambda: load_section(path, "model"), lambda: load_params(path)):
+        with pytest.raises(ConfigError, match="'model.loss' must be a mapping, got list") as caught:
+            load()
+        assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_empty_section_is_its_defaults(tmp_path):
+    path = write(tmp_path, "preprocess:\n")
+    assert load_section(path, "preprocess") == load_params(path)["preprocess"] == PreprocessParams()
+
+
+def test_numeric_keys_are_unknown_keys(tmp_path):
+    path = write(tmp_path, "preprocess:\n  1: 2\n  colour: red\n")
+    with pytest.raises(ConfigError, match="unknown key 'preprocess.1'"):
+        load_section(path, "preprocess")
 
 
 def test_train_epochs_are_one_number_or_one_per_dimension(tmp_path):

@@ -14,6 +14,7 @@ cxrqa.config.loader.ConfigError: ...params.yaml: missing key 'simulate.base_imag
 from __future__ import annotations
 
 import dataclasses
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +23,20 @@ from cxrqa.config.schema import SECTIONS, SimulateParams
 
 DEFAULT_PARAMS = Path("params.yaml")
 
+#: The ``source`` error messages name for a section built without a parameter file.
+BUILT_IN = "built-in defaults"
+
 __all__ = ["ConfigError", "DEFAULT_PARAMS", "SECTIONS", "SimulateParams", "load_params", "load_section"]
 
 
-def load_section(path: str | Path, section: str, overrides: dict[str, Any] | None = None) -> Any:
+def load_section(path: str | Path | None, section: str, overrides: dict[str, Any] | None = None) -> Any:
     """Load one section of a parameter file as its frozen dataclass.
 
     Parameters
     ----------
-    path : str or Path
-        The ``params.yaml`` file.
+    path : str, Path or None
+        The ``params.yaml`` file; ``None`` builds the section from its schema's defaults (and
+        ``overrides``), for commands that need no parameter file.
     section : str
         Top-level section name, a key of :data:`SECTIONS`.
     overrides : dict, optional
@@ -40,16 +45,24 @@ def load_section(path: str | Path, section: str, overrides: dict[str, Any] | Non
     Raises
     ------
     ConfigError
-        When the section is missing, or a key is unknown, missing or mistyped.
+        When the section is missing or not a mapping, or a key is unknown, missing or mistyped.
+
+    Examples
+    --------
+    >>> load_section(None, "preprocess", {"height": 512, "width": None}).height
+    512
     """
     if section not in SECTIONS:
         raise ConfigError(f"no schema for section '{section}' (known: {', '.join(SECTIONS)})")
-    data = read_yaml(path)
-    if section not in data:
-        raise ConfigError(f"{path}: missing section '{section}'")
-    values = dict(data[section] or {})
+    if path is None:
+        values, source = {}, BUILT_IN
+    else:
+        data = read_yaml(path)
+        if section not in data:
+            raise ConfigError(f"{path}: missing section '{section}'")
+        values, source = _section_values(data, section, path), path
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return build(SECTIONS[section], values, where=section, source=path)
+    return build(SECTIONS[section], values, where=section, source=source)
 
 
 def load_params(path: str | Path = DEFAULT_PARAMS) -> dict[str, Any]:
@@ -60,7 +73,27 @@ def load_params(path: str | Path = DEFAULT_PARAMS) -> dict[str, Any]:
         raise ConfigError(
             f"{path}: unknown section '{unknown[0]}' (known: {', '.join(SECTIONS)})"
         )
-    return {name: build(SECTIONS[name], data[name], where=name, source=path) for name in data}
+    return {
+        name: build(SECTIONS[name], _section_values(data, name, path), where=name, source=path) for name in data
+    }
+
+
+def _section_values(data: dict[str, Any], section: str, path: str | Path) -> dict[str, Any]:
+    """A copy of the mapping of ``section`` in ``data`` read from ``path`` (an empty section is ``{}``).
+
+    Raises
+    ------
+    ConfigError
+        When the section holds a scalar or a list instead of a mapping of keys.
+    """
+    values = data[section]
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"{path}: section '{section}' must be a mapping of keys, got {type(values).__name__} {reprlib.repr(values)}"
+        )
+    return dict(values)
 
 
 def as_dict(params: Any) -> dict[str, Any]:

@@ -64,7 +64,7 @@ def build(cls: type[T], values: Any, *, where: str, source: str | Path) -> T:
         raise ConfigError(f"{source}: '{where}' must be a mapping, got {type(values).__name__}")
     hints = typing.get_type_hints(cls)
     fields = {field.name: field for field in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - set(fields))
+    unknown = sorted(set(values) - set(fields), key=str)  # YAML keys may be numbers too
     if unknown:
         raise ConfigError(
             f"{source}: unknown key '{where}.{unknown[0]}' "

@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -526,21 +527,44 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     FileNotFoundError
         When ``path`` does not exist.
     ValueError
-        When the file is not a CaHDC-RGA checkpoint of a known format.
+        When the file cannot be read (truncated, corrupt, not a torch file, refused by
+        ``weights_only``) or is not a CaHDC-RGA checkpoint of a known format; the message names
+        ``path``.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: checkpoint not found")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises OSError, EOFError, KeyError, RuntimeError, UnpicklingError...
+        raise ValueError(
+            f"{path}: cannot read the checkpoint (truncated, corrupt or not a weights-only torch file): "
+            f"{_summary(error)}"
+        ) from error
     if not isinstance(payload, dict) or payload.get("arch") != "CaHDCRGA":
         raise ValueError(f"{path}: not a CaHDC-RGA checkpoint")
     if payload.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(
             f"{path}: checkpoint format {payload.get('format')!r}, this version reads {CHECKPOINT_FORMAT}"
         )
-    model = CaHDCRGA.from_config(payload["model_config"])
-    model.load_state_dict(payload["state_dict"])
-    return Checkpoint(model.eval(), payload["params"], payload["preprocessing"], payload["extra"])
+    try:
+        model = CaHDCRGA.from_config(payload["model_config"])
+        model.load_state_dict(payload["state_dict"])
+        return Checkpoint(model.eval(), payload["params"], payload["preprocessing"], payload["extra"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"{path}: damaged CaHDC-RGA checkpoint: {_summary(error)}") from error
+
+
+def _summary(error: BaseException, width: int = 300) -> str:
+    """``Type: message`` of an exception on one line, shortened to about ``width`` characters.
+
+    >>> _summary(KeyError("state_dict"))
+    "KeyError: 'state_dict'"
+    >>> _summary(RuntimeError("Error(s) in loading:\\n\\tMissing key(s): fc6.weight"))
+    'RuntimeError: Error(s) in loading: Missing key(s): fc6.weight'
+    """
+    message = textwrap.shorten(str(error), width, placeholder=" ...")
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 _PLAIN = (str, int, float, bool, type(None), torch.Tensor)

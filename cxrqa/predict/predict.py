@@ -22,7 +22,7 @@ from matplotlib import colormaps  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from cxrqa.io.tables import mean_opinion_scores, read_ratings  # noqa: E402
-from cxrqa.models import Predictor, load_checkpoint  # noqa: E402
+from cxrqa.models import Checkpoint, Predictor, load_checkpoint  # noqa: E402
 from cxrqa.train.data import load_image, read_splits, standardise  # noqa: E402
 from cxrqa.train.patches import covering_tiles, weighted_tile_mean  # noqa: E402
 
@@ -42,7 +42,7 @@ def roi_path_of(image_path: str | Path) -> Path:
 
 
 def score_images(
-    checkpoint_path: str | Path,
+    checkpoint: str | Path | Checkpoint,
     image_paths: list[Path],
     *,
     batch_size: int = 1,
@@ -54,6 +54,18 @@ def score_images(
     by each tile's share of the lung ROI when it was trained on ROI-guided patches; the ROI is read
     from ``rois/`` beside ``images/``, as the preprocess stage writes them.
 
+    Parameters
+    ----------
+    checkpoint : str, Path or Checkpoint
+        A checkpoint file, or one already read with :func:`cxrqa.models.load_checkpoint` (so a
+        caller that checked it first does not read it twice).
+    image_paths : list of Path
+        Preprocessed images (``images/<image_id>.png``).
+    batch_size : int
+        Images per forward pass of a whole-image model.
+    device : str, optional
+        Torch device; ``None`` picks one.
+
     Returns
     -------
     scores, seconds : ndarray
@@ -64,7 +76,8 @@ def score_images(
     FileNotFoundError
         When a ROI-weighted checkpoint finds no ROI mask for an image.
     """
-    checkpoint = load_checkpoint(checkpoint_path)
+    if not isinstance(checkpoint, Checkpoint):
+        checkpoint = load_checkpoint(checkpoint)
     size = tuple(checkpoint.preprocessing["input_size"])
     mode = checkpoint.preprocessing.get("standardisation", "fixed")
     if checkpoint.preprocessing.get("input_mode", "whole") == "patch":

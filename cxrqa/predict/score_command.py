@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cxrqa.cli_options import add_params_option, add_progress_option
 from cxrqa.io.tables import DIMENSIONS
+
+if TYPE_CHECKING:
+    from cxrqa.config.schema import PreprocessParams
+    from cxrqa.models import Checkpoint
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,8 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Score the gray-level and the sharpness (1-10, 10 best) of every radiograph named or found "
             "under the folders named.\n\n"
             "Reads: PATH... (DICOM or grayscale raster files, folders recursively), "
-            "--models/<dimension>/best.pt for gray_level and sharpness, the 'preprocess' section of "
-            "--params.\n"
+            "--models/<dimension>/best.pt for gray_level and sharpness. Both checkpoints are read and "
+            "checked before any file is preprocessed: an unreadable one, or one that records the other "
+            "dimension (swapped folders), stops the run.\n"
+            "Preprocessing (decode, crop, resize): the 'preprocess' section of --params when given; "
+            "without it, the section the checkpoints record, if they do (checkpoints trained so far "
+            "record none); otherwise the built-in defaults, which are those of the repository's "
+            "params.yaml. No params.yaml is needed.\n"
             "Writes: --out CSV with file, image_id, gray_level, sharpness, seconds (decode, crop, "
             "resize and both models), and beside it <out>.errors.csv listing the files that could not "
             "be used, with the reason. Exits non-zero only when no file could be scored."
@@ -28,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     parser.add_argument("--models", required=True, help="folder with gray_level/best.pt and sharpness/best.pt")
     parser.add_argument("--out", required=True, help="CSV to write")
-    add_params_option(parser, "preprocess")
+    add_params_option(parser, "preprocess", default=None)
     parser.add_argument("--workers", type=int, help="preprocessing processes (default: params)")
     add_progress_option(parser)
     parser.set_defaults(func=run)
@@ -39,20 +50,15 @@ def run(args: argparse.Namespace) -> int:
     import sys
     import tempfile
     import time
-    from pathlib import Path
 
     import pandas as pd
 
-    from cxrqa.config import load_section
     from cxrqa.predict.predict import score_images
     from cxrqa.preprocess.pipeline import collect_inputs, make_tasks, preprocess_many
 
     models = Path(args.models)
-    checkpoints = {dimension: models / dimension / "best.pt" for dimension in DIMENSIONS}
-    for dimension, path in checkpoints.items():
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no {dimension} model (train it with `dvc repro train@{dimension}`)")
-    params = load_section(args.params, "preprocess")
+    checkpoints = {dimension: load_model(models, dimension) for dimension in DIMENSIONS}
+    params = preprocess_params(args.params, models, checkpoints)
     files = collect_inputs(args.paths)
     if not files:
         raise FileNotFoundError(f"no file found under {' '.join(args.paths)}")
@@ -80,3 +86,109 @@ def run(args: argparse.Namespace) -> int:
         for row in errors.head(10).itertuples():
             print(f"  {row.file}: {row.reason} {row.detail}", file=sys.stderr)
     return 0 if len(result) else 1
+
+
+def checkpoint_path(models: Path, dimension: str) -> Path:
+    """Where ``cxrqa score`` looks for the model of ``dimension`` under ``models``.
+
+    >>> checkpoint_path(Path("models"), "sharpness").as_posix()
+    'models/sharpness/best.pt'
+    """
+    return models / dimension / "best.pt"
+
+
+def load_model(models: Path, dimension: str) -> Checkpoint:
+    """Read the checkpoint of ``dimension`` under ``models`` and check it is that dimension's model.
+
+    A checkpoint that records no dimension (``extra["dimension"]``) is accepted with a note on
+    stderr.
+
+    Parameters
+    ----------
+    models : Path
+        The folder of ``<dimension>/best.pt`` (``--models``).
+    dimension : str
+        ``gray_level`` or ``sharpness``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no checkpoint.
+    ValueError
+        When it cannot be read, or records another dimension (e.g. swapped model folders).
+    """
+    import sys
+
+    from cxrqa.models import load_checkpoint
+
+    path = checkpoint_path(models, dimension)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no {dimension} model (train it with `dvc repro train@{dimension}`)")
+    checkpoint = load_checkpoint(path)
+    recorded = checkpoint.extra.get("dimension")
+    if recorded is None:
+        print(f"cxrqa score: note: {path} records no dimension; scoring it as {dimension}", file=sys.stderr)
+    elif recorded != dimension:
+        raise ValueError(
+            f"{path}: the {dimension} folder {path.parent} holds a {recorded} model, not a {dimension} "
+            f"one (are the model folders under {models} swapped?)"
+        )
+    return checkpoint
+
+
+def preprocess_params(params: Path | None, models: Path, checkpoints: dict[str, Checkpoint]) -> PreprocessParams:
+    """The preprocessing to score with, in this order of precedence.
+
+    1. The ``preprocess`` section of the parameter file ``params``, when one is given.
+    2. The ``preprocess`` section the checkpoints' ``params`` record (the models trained so far
+       record none); when both record one they must agree.
+    3. The built-in defaults of :class:`cxrqa.config.schema.PreprocessParams`, which equal the
+       repository's ``params.yaml`` (a test keeps them equal).
+
+    Parameters
+    ----------
+    params : Path or None
+        ``--params``.
+    models : Path
+        ``--models``, to name the checkpoints in messages.
+    checkpoints : dict
+        Dimension to its loaded checkpoint (:func:`load_model`).
+
+    Raises
+    ------
+    ConfigError
+        When the file's or a checkpoint's section is malformed.
+    ValueError
+        When the two checkpoints record different preprocessing.
+    """
+    from cxrqa.config import load_section
+
+    if params is not None:
+        return load_section(params, "preprocess")
+    recorded = recorded_preprocess(models, checkpoints)
+    if len(set(recorded.values())) > 1:
+        raise ValueError(
+            f"{' and '.join(map(str, recorded))} were trained with different preprocessing; "
+            "choose one with --params FILE"
+        )
+    return next(iter(recorded.values())) if recorded else load_section(None, "preprocess")
+
+
+def recorded_preprocess(models: Path, checkpoints: dict[str, Checkpoint]) -> dict[Path, PreprocessParams]:
+    """The ``preprocess`` sections the checkpoints' ``params`` hold, by checkpoint file (none today).
+
+    Raises
+    ------
+    ConfigError
+        When a recorded section is malformed; the message names the checkpoint.
+    """
+    from cxrqa.config.loader import build
+    from cxrqa.config.schema import PreprocessParams
+
+    recorded = {}
+    for dimension, checkpoint in checkpoints.items():
+        section = checkpoint.params.get("preprocess") if isinstance(checkpoint.params, dict) else None
+        if section is not None:
+            path = checkpoint_path(models, dimension)
+            recorded[path] = build(PreprocessParams, section, where="preprocess", source=path)
+    return recorded

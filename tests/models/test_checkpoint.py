@@ -52,5 +52,38 @@ def test_other_files_are_refused(tmp_path):
         load_checkpoint(tmp_path / "missing.pt")
     evil = tmp_path / "evil.pt"
     evil.write_bytes(pickle.dumps(object(), protocol=2))
-    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+    with pytest.raises(ValueError, match="Weights only load failed") as caught:
         load_checkpoint(evil)
+    assert str(evil) in str(caught.value) and isinstance(caught.value.__cause__, pickle.UnpicklingError)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda data: data[: len(data) // 2], lambda data: data[:-10], lambda data: b"", lambda data: b"plain text"],
+    ids=["half", "tail-cut", "empty", "text"],
+)
+def test_unreadable_files_are_value_errors_naming_the_file(tmp_path, damage):
+    path = save_checkpoint(tmp_path / "m.pt", CaHDCRGA(train_size=(128, 128)), {}, {})
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(ValueError, match="cannot read the checkpoint") as caught:
+        load_checkpoint(path)
+    assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda payload: payload["state_dict"].pop("fc6.weight"), "RuntimeError: .*Missing key.*fc6.weight"),
+        (lambda payload: payload.pop("extra"), "KeyError: 'extra'"),
+        (lambda payload: payload["model_config"].update(stem_channels="many"), "TypeError: "),
+    ],
+    ids=["weights", "extra", "config"],
+)
+def test_damaged_payload_is_a_value_error_naming_the_file(tmp_path, damage, message):
+    path = save_checkpoint(tmp_path / "m.pt", CaHDCRGA(train_size=(128, 128)), {}, {})
+    payload = torch.load(path, weights_only=True)
+    damage(payload)
+    torch.save(payload, path)
+    with pytest.raises(ValueError, match=f"damaged CaHDC-RGA checkpoint: {message}") as caught:
+        load_checkpoint(path)
+    assert str(caught.value).startswith(f"{path}: ")
