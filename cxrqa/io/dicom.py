@@ -38,6 +38,8 @@ DICOM PS3.5 8 Encoding of Pixel Data, Annex A transfer syntaxes.
 from __future__ import annotations
 
 import io
+import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,13 +49,27 @@ import pydicom
 from pydicom.multival import MultiValue
 from pydicom.uid import UID
 
-from cxrqa.io.errors import UnusableImage
+from cxrqa.io.codestream import codec_of_syntax, inspect_frame, rle_decoded_lengths
+from cxrqa.io.errors import UnusableImage, describe_error, one_line
 
 #: Modalities accepted by default: projection radiography (PS3.3 C.7.3.1.1.1; ``DR`` is a
 #: retired code some vendors still write, ``RG`` is radiographic imaging).
 DEFAULT_MODALITIES: tuple[str, ...] = ("CR", "DX", "DR", "RG")
 
+#: Most pixels a file may claim by default: 6000 x 6000, above any chest detector (43 x 43 cm at
+#: 0.1 mm is 4300 x 4300) and decodable within the default per-file memory limit.
+DEFAULT_MAX_PIXELS = 36_000_000
+
 _PIXEL_DATA_TAG_LE = b"\xe0\x7f\x10\x00"  # (7FE0,0010) in little endian, as Part 10 files encode it
+_ITEM_TAG_LE = b"\xfe\xff\x00\xe0"  # (FFFE,E000), the first bytes of encapsulated Pixel Data
+_BITS_ALLOCATED = (1, 8, 16, 32)
+# Header bytes allowed on top of the pixel data before a file counts as too large to read whole.
+_HEADER_ALLOWANCE = 64 << 20
+# Zero bytes in a row where the dataset should begin; pydicom parses them as millions of
+# empty Command elements (group 0000, never allowed in a file), in time linear in their length.
+_MAX_LEADING_ZEROS = 256
+# Empty elements of tag (0000,0000) tolerated elsewhere in the dataset, for the same reason.
+_MAX_ZERO_TAGS = 64
 
 
 @dataclass
@@ -76,6 +92,19 @@ class Radiograph:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _ImagePixel:
+    """The Image Pixel attributes the pipeline relies on, each checked once (PS3.3 C.7.6.3)."""
+
+    rows: int
+    cols: int
+    bits_allocated: int
+    bits_stored: int
+    signed: bool
+    photometric: str
+    syntax: UID
+
+
 def is_dicom_file(head: bytes) -> bool:
     """Whether ``head`` (the first 132 bytes or more of a file) starts a DICOM Part 10 file.
 
@@ -93,8 +122,14 @@ def read_dicom(
     modalities: tuple[str, ...] | None = DEFAULT_MODALITIES,
     min_size: int = 256,
     voi: str = "header",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> Radiograph:
     """Read one DICOM radiograph and run the grayscale pixel pipeline (see the module docstring).
+
+    Everything a decoder would trust is checked against the data present before it runs: the
+    Image Pixel attributes, the pixels claimed against ``max_pixels`` and against what the Pixel
+    Data can hold, and, for compressed transfer syntaxes, the codec, size and end marker of the
+    codestream itself (:mod:`cxrqa.io.codestream`).
 
     Parameters
     ----------
@@ -107,6 +142,8 @@ def read_dicom(
     voi : {"header", "auto"}
         ``"header"`` applies the file's VOI LUT or window; ``"auto"`` ignores them and windows the
         0.1th-99.9th percentile range of the modality values.
+    max_pixels : int
+        Most pixels (Rows x Columns) a file may claim; more is ``too_large``.
 
     Returns
     -------
@@ -124,73 +161,217 @@ def read_dicom(
     path = Path(path)
     if voi not in ("header", "auto"):
         raise ValueError(f"voi must be 'header' or 'auto', got {voi!r}")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise UnusableImage(path, "unreadable", f"cannot open the file: {error}") from error
-    if not is_dicom_file(data[:132]):
-        raise UnusableImage(path, "not_dicom", "no DICOM Part 10 preamble and 'DICM' marker")
-    try:
-        ds = pydicom.dcmread(io.BytesIO(data))
-    except Exception as error:  # pydicom raises InvalidDicomError, EOFError, ValueError, ...
-        raise UnusableImage(path, "unreadable", f"DICOM parse error: {error}") from error
-
-    _check_header(path, ds, data, modalities=modalities, min_size=min_size)
-    stored = _stored_values(path, ds)
-    valid = _padding_mask(ds, stored)
-    values, modality_lut = _modality_lut(ds, stored)
-    display, voi_lut = _voi_lut(ds, values, valid, mode=voi)
-    photometric = str(ds.PhotometricInterpretation).strip()
-    if photometric == "MONOCHROME1":
+    ds, data = _parse(path, max_file_bytes=max_pixels * 4 + _HEADER_ALLOWANCE)
+    pixel = _check_header(path, ds, data, modalities=modalities, min_size=min_size, max_pixels=max_pixels)
+    if data is None:
+        raise UnusableImage(
+            path, "too_large", f"the file is {os.path.getsize(path) / 2**20:.0f} MiB, more than "
+            f"{max_pixels} pixels of 32 bits and a header can fill",
+        )  # fmt: skip
+    _check_pixel_data(path, ds, pixel, max_pixels=max_pixels)
+    stored = _stored_values(path, ds, pixel)
+    valid = _padding_mask(path, ds, stored)
+    values, modality_lut = _modality_lut(path, ds, stored)
+    display, voi_lut = _voi_lut(path, ds, values, valid, mode=voi)
+    if pixel.photometric == "MONOCHROME1":
         np.subtract(1.0, display, out=display)
     if valid is not None:
         display[~valid] = 0.0
     np.clip(display, 0.0, 1.0, out=display)
 
-    meta = _metadata(path, ds)
+    meta = _metadata(path, ds, pixel)
     meta.update(modality_lut=modality_lut, voi_lut=voi_lut)
     return Radiograph(image=display, valid=valid, meta=meta)
 
 
+def _parse(path: Path, *, max_file_bytes: int) -> tuple[pydicom.Dataset, bytes | None]:
+    """Parse the file; the bytes are returned too, or ``None`` when the file is too large to read.
+
+    A file larger than ``max_file_bytes`` is parsed up to its Pixel Data only, so that its header
+    can still give the better reason (a multi-frame cine, a CT) before it is called too large.
+    """
+    try:
+        size = os.path.getsize(path)
+        if size > max_file_bytes:
+            with path.open("rb") as handle:
+                head = handle.read(132)
+                if not is_dicom_file(head):
+                    raise UnusableImage(path, "not_dicom", "no DICOM Part 10 preamble and 'DICM' marker")
+                return _read_dataset(path, handle, head, stop_before_pixels=True), None
+        data = path.read_bytes()
+    except OSError as error:
+        raise UnusableImage(path, "unreadable", f"cannot open the file: {error.strerror or error}") from error
+    if not is_dicom_file(data[:132]):
+        raise UnusableImage(path, "not_dicom", "no DICOM Part 10 preamble and 'DICM' marker")
+    _check_dataset_start(path, data)
+    return _read_dataset(path, io.BytesIO(data), data[:132]), data
+
+
+def _check_dataset_start(path: Path, data: bytes) -> None:
+    """Refuse a run of zero bytes where the dataset should begin (see ``_MAX_LEADING_ZEROS``)."""
+    if data[132:136] != b"\x02\x00\x00\x00" or data[136:138] != b"UL":
+        return  # no group length to find the dataset by; the parse guard still applies
+    start = 144 + int.from_bytes(data[140:144], "little")
+    run = len(data[start : start + _MAX_LEADING_ZEROS + 1]) - len(data[start : start + _MAX_LEADING_ZEROS + 1].lstrip(b"\0"))
+    if run > _MAX_LEADING_ZEROS:
+        zeros = len(data) - start - len(data[start:].lstrip(b"\0"))
+        raise UnusableImage(path, "unreadable", f"{zeros} zero bytes where the dataset should begin")
+
+
+class _TooManyEmptyElements(Exception):
+    pass
+
+
+def _read_dataset(path: Path, handle, head: bytes, *, stop_before_pixels: bool = False) -> pydicom.Dataset:
+    """pydicom's parse of an open file, with a guard against runs of empty (0000,0000) elements."""
+    from pydicom.filereader import read_partial
+
+    zero_tags = 0
+
+    def stop_when(tag, vr, length) -> bool:
+        nonlocal zero_tags
+        if tag == 0:
+            zero_tags += 1
+            if zero_tags > _MAX_ZERO_TAGS:
+                raise _TooManyEmptyElements
+        return stop_before_pixels and tag == 0x7FE00010
+
+    handle.seek(0)
+    try:
+        return read_partial(handle, stop_when=stop_when)
+    except _TooManyEmptyElements:
+        raise UnusableImage(path, "unreadable", f"more than {_MAX_ZERO_TAGS} empty (0000,0000) elements: zero bytes inside the dataset") from None
+    except MemoryError:
+        raise
+    except Exception as error:  # pydicom raises InvalidDicomError, EOFError, ValueError, struct.error, ...
+        raise UnusableImage(path, "unreadable", f"DICOM parse error: {describe_error(error)}") from error
+
+
+def _attribute(path: Path, ds: pydicom.Dataset, keyword: str) -> Any:
+    """``ds.get(keyword)``, with a value pydicom cannot convert reported as a bad header."""
+    try:
+        return ds.get(keyword)
+    except MemoryError:
+        raise
+    except Exception as error:  # pydicom converts values lazily and raises on malformed bytes
+        raise UnusableImage(path, "bad_header", f"{keyword} cannot be read ({describe_error(error)})") from error
+
+
+def _integer(path: Path, ds: pydicom.Dataset, keyword: str, *, default: int | None = None) -> int:
+    """A single-valued integer attribute (US, IS): missing, multi-valued or fractional is a bad header."""
+    value = _attribute(path, ds, keyword)
+    if value is None or value == "":
+        if default is not None:
+            return default
+        raise UnusableImage(path, "bad_header", f"{keyword} is missing")
+    if isinstance(value, (list, tuple, MultiValue)):
+        raise UnusableImage(path, "bad_header", f"{keyword} has {len(value)} values, one is allowed")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UnusableImage(path, "bad_header", f"{keyword} {str(value)[:32]!r} is not a number") from None
+    if not math.isfinite(number) or number != int(number):
+        raise UnusableImage(path, "bad_header", f"{keyword} {str(value)[:32]!r} is not a whole number")
+    return int(number)
+
+
+def _decimal(path: Path, ds: pydicom.Dataset, keyword: str) -> float | None:
+    """The first value of a decimal attribute (DS, FD), ``None`` when absent; it must be finite."""
+    value = _attribute(path, ds, keyword)
+    if isinstance(value, (list, tuple, MultiValue)):
+        value = value[0] if len(value) else None
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UnusableImage(path, "bad_header", f"{keyword} {str(value)[:32]!r} is not a number") from None
+    with np.errstate(over="ignore"):
+        fits = math.isfinite(number) and math.isfinite(np.float32(number))
+    if not fits:
+        raise UnusableImage(path, "bad_header", f"{keyword} {value} is not a finite 32-bit number")
+    return number
+
+
 def _check_header(
-    path: Path, ds: pydicom.Dataset, data: bytes, *, modalities: tuple[str, ...] | None, min_size: int
-) -> None:
+    path: Path,
+    ds: pydicom.Dataset,
+    data: bytes | None,
+    *,
+    modalities: tuple[str, ...] | None,
+    min_size: int,
+    max_pixels: int,
+) -> _ImagePixel:
     """Reject, cheaply and before decoding, what can never be a radiograph for the model."""
-    if "PixelData" not in ds:
+    syntax = _transfer_syntax(path, ds)  # first: a wrong one also explains a dataset misparsed
+    if data is not None and "PixelData" not in ds:  # a file read only to its Pixel Data has one
         if "FloatPixelData" in ds or "DoubleFloatPixelData" in ds:
             raise UnusableImage(path, "no_pixel_data", "only Float/Double Float Pixel Data (a parametric map)")
-        if data.find(_PIXEL_DATA_TAG_LE, 132) >= 0:
+        if data is not None and _ends_inside_pixel_data(data, ds):
             raise UnusableImage(
                 path, "truncated_pixel_data", "the file ends inside the Pixel Data element"
             )
         raise UnusableImage(path, "no_pixel_data", "the dataset has no Pixel Data (7FE0,0010) element")
     for keyword in ("Rows", "Columns", "BitsAllocated", "PhotometricInterpretation"):
-        if ds.get(keyword) in (None, ""):
+        if _attribute(path, ds, keyword) in (None, ""):
             raise UnusableImage(path, "bad_header", f"{keyword} is missing")
     photometric = str(ds.PhotometricInterpretation).strip()
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    samples = _integer(path, ds, "SamplesPerPixel")
+    if samples < 1:
+        raise UnusableImage(path, "bad_header", f"Samples per Pixel {samples}")
     if photometric not in ("MONOCHROME1", "MONOCHROME2") or samples != 1:
         raise UnusableImage(
-            path, "colour", f"Photometric Interpretation {photometric} with {samples} samples per pixel"
+            path, "colour", f"Photometric Interpretation {photometric[:32]} with {samples} samples per pixel"
         )
-    frames = _number_of_frames(ds)
+    frames = _integer(path, ds, "NumberOfFrames", default=1)
+    if frames < 1:
+        raise UnusableImage(path, "bad_header", f"Number of Frames {frames}")
     if frames != 1:
         raise UnusableImage(path, "multi_frame", f"{frames} frames (a volume or a cine); one is needed")
-    modality = str(ds.get("Modality", "") or "").strip().upper()
+    modality = str(_attribute(path, ds, "Modality") or "").strip().upper()
     if modalities is not None and modality not in {m.upper() for m in modalities}:
         raise UnusableImage(
             path,
             "modality",
-            f"Modality '{modality or '(none)'}' is not a projection radiograph "
+            f"Modality '{modality[:16] or '(none)'}' is not a projection radiograph "
             f"(accepted: {', '.join(modalities)})",
         )
-    rows, cols = int(ds.Rows), int(ds.Columns)
+    rows, cols = _integer(path, ds, "Rows"), _integer(path, ds, "Columns")
+    if rows < 1 or cols < 1:
+        raise UnusableImage(path, "bad_header", f"{rows} x {cols} pixels")
     if min(rows, cols) < min_size:
         raise UnusableImage(
             path, "too_small", f"{rows} x {cols} pixels, at least {min_size} needed on each side"
         )
-    syntax = UID(ds.file_meta.get("TransferSyntaxUID", pydicom.uid.ImplicitVRLittleEndian))
-    if syntax.is_compressed:
+    if rows * cols > max_pixels:
+        raise UnusableImage(
+            path, "too_large", f"claims {rows} x {cols} pixels, more than the limit of {max_pixels}"
+        )
+    bits_allocated = _integer(path, ds, "BitsAllocated")
+    if bits_allocated not in _BITS_ALLOCATED:
+        raise UnusableImage(path, "bad_header", f"Bits Allocated {bits_allocated} (1, 8, 16 or 32 allowed)")
+    bits_stored = _integer(path, ds, "BitsStored")
+    if not 1 <= bits_stored <= bits_allocated:
+        raise UnusableImage(path, "bad_header", f"Bits Stored {bits_stored} with Bits Allocated {bits_allocated}")
+    representation = _integer(path, ds, "PixelRepresentation")
+    if representation not in (0, 1):
+        raise UnusableImage(path, "bad_header", f"Pixel Representation {representation} (0 or 1 allowed)")
+    return _ImagePixel(rows, cols, bits_allocated, bits_stored, representation == 1, photometric, syntax)
+
+
+def _transfer_syntax(path: Path, ds: pydicom.Dataset) -> UID:
+    """The file's Transfer Syntax UID, checked to be one that an installed decoder reads."""
+    value = ds.file_meta.get("TransferSyntaxUID", pydicom.uid.ImplicitVRLittleEndian)
+    syntax = UID(str(value).strip("\0 "))
+    if not syntax.is_valid:
+        raise UnusableImage(path, "bad_header", f"Transfer Syntax UID {str(value)[:64]!r} is not a valid UID")
+    try:
+        compressed = syntax.is_compressed
+    except ValueError:
+        raise UnusableImage(
+            path, "no_decoder", f"{_syntax_name(syntax)} is not a transfer syntax DICOM defines (private or wrong)"
+        ) from None
+    if compressed:
         from pydicom.pixels import get_decoder
 
         try:
@@ -206,44 +387,162 @@ def _check_header(
                 "no_decoder",
                 f"transfer syntax {_syntax_name(syntax)} needs a decoder that is not installed ({missing})",
             )
+    return syntax
+
+
+def _ends_inside_pixel_data(data: bytes, ds: pydicom.Dataset) -> bool:
+    """Whether the file was cut inside its Pixel Data element.
+
+    The tag's bytes alone prove nothing: an icon image sequence holds a complete Pixel Data of
+    its own, and a private value may hold those bytes by chance. What counts is what follows
+    the last element pydicom parsed: the start of a Pixel Data element (or of its tag) that the
+    file ends in. When that element's end is unknown (a sequence of undefined length), the last
+    copy of the tag must start an element header announcing more bytes than the file holds.
+    """
+    before = [tag for tag in ds.keys() if tag < 0x7FE00010]
+    if before:
+        raw = ds.get_item(max(before))
+        tell, length = getattr(raw, "value_tell", None), getattr(raw, "length", None)
+        if tell is not None and length is not None and length != 0xFFFFFFFF:
+            rest = data[tell + length : tell + length + 4]
+            return bool(rest) and _PIXEL_DATA_TAG_LE.startswith(rest)
+    position = data.rfind(_PIXEL_DATA_TAG_LE, 132)
+    if position < 0:
+        return False
+    header = data[position + 4 : position + 12]
+    if header[:2] in (b"OB", b"OW", b"UN") and header[2:4] == b"\0\0":
+        length, start = int.from_bytes(header[4:8], "little"), position + 12
+    elif ds.file_meta.get("TransferSyntaxUID") == pydicom.uid.ImplicitVRLittleEndian and len(header) >= 4:
+        length, start = int.from_bytes(header[:4], "little"), position + 8
     else:
-        expected = rows * cols * int(ds.BitsAllocated) // 8
-        if len(ds.PixelData) < expected:
+        return len(header) < 8
+    return length == 0xFFFFFFFF or start + length > len(data)
+
+
+def _check_pixel_data(path: Path, ds: pydicom.Dataset, pixel: _ImagePixel, *, max_pixels: int) -> None:
+    """The Pixel Data must hold what the header claims, encoded as the transfer syntax says."""
+    try:
+        element = ds["PixelData"]
+        value = element.value
+    except MemoryError:
+        raise
+    except Exception as error:  # converted lazily: a corrupt VR or length surfaces only now
+        raise UnusableImage(path, "unreadable", f"DICOM parse error in Pixel Data: {describe_error(error)}") from error
+    if not value:
+        raise UnusableImage(path, "no_pixel_data", "the Pixel Data element is empty")
+    codec = codec_of_syntax(pixel.syntax)
+    encapsulated = element.is_undefined_length or value[:4] == _ITEM_TAG_LE
+    if codec is None:
+        if encapsulated:
+            raise UnusableImage(
+                path, "encoding_mismatch",
+                f"the Pixel Data is encapsulated (compressed) but the transfer syntax {_syntax_name(pixel.syntax)} is not",
+            )  # fmt: skip
+        expected = (pixel.rows * pixel.cols * pixel.bits_allocated + 7) // 8
+        if len(value) < expected:
             raise UnusableImage(
                 path,
                 "truncated_pixel_data",
-                f"{len(ds.PixelData)} bytes of pixel data, {expected} expected for "
-                f"{rows} x {cols} x {ds.BitsAllocated} bits",
+                f"{len(value)} bytes of pixel data, {expected} expected for "
+                f"{pixel.rows} x {pixel.cols} x {pixel.bits_allocated} bits",
             )
-
-
-def _number_of_frames(ds: pydicom.Dataset) -> int:
-    value = ds.get("NumberOfFrames", 1)
+        if len(value) > expected + expected % 2:  # one padding byte evens an odd length (PS3.5 7.1.1)
+            raise UnusableImage(
+                path, "encoding_mismatch",
+                f"{len(value)} bytes of pixel data, {expected} for {pixel.rows} x {pixel.cols} x "
+                f"{pixel.bits_allocated} bits: the header's size does not describe the data",
+            )  # fmt: skip
+        return
+    if not encapsulated:
+        raise UnusableImage(
+            path, "encoding_mismatch",
+            f"the transfer syntax {_syntax_name(pixel.syntax)} is compressed but the Pixel Data is not encapsulated",
+        )  # fmt: skip
     try:
-        return int(value) if value not in (None, "") else 1
-    except (TypeError, ValueError):
-        return -1
+        from pydicom.encaps import generate_frames
+
+        frame = next(generate_frames(value, number_of_frames=1))
+    except MemoryError:
+        raise
+    except Exception as error:
+        raise UnusableImage(path, "decode_failed", f"malformed encapsulated Pixel Data ({describe_error(error)})") from error
+    _check_frame(path, frame, codec, pixel)
+
+
+def _check_frame(path: Path, frame: bytes, codec: str, pixel: _ImagePixel) -> None:
+    """Compare a compressed frame's own header with the DICOM header (:mod:`cxrqa.io.codestream`)."""
+    info = inspect_frame(frame, codec)
+    syntax = _syntax_name(pixel.syntax)
+    if info.codec != codec:
+        found = "data of no known codec" if info.codec == "unknown" else f"{info.codec} data"
+        raise UnusableImage(path, "encoding_mismatch", f"{found} (first bytes {frame[:4].hex()}) under the transfer syntax {syntax}")
+    if info.rows and info.columns and (info.rows, info.columns) != (pixel.rows, pixel.cols):
+        raise UnusableImage(
+            path, "encoding_mismatch",
+            f"the {codec} codestream is {info.rows} x {info.columns} pixels, the header says {pixel.rows} x {pixel.cols}",
+        )  # fmt: skip
+    if info.components not in (None, 1):
+        raise UnusableImage(path, "encoding_mismatch", f"the {codec} codestream has {info.components} components, the header says 1")
+    if info.precision is not None and info.precision > pixel.bits_allocated:
+        raise UnusableImage(
+            path, "encoding_mismatch", f"the {codec} codestream has {info.precision}-bit samples in {pixel.bits_allocated}-bit cells"
+        )
+    if info.segments is not None and info.segments != (pixel.bits_allocated + 7) // 8:
+        raise UnusableImage(
+            path, "encoding_mismatch", f"{info.segments} RLE segments for {pixel.bits_allocated}-bit pixels"
+        )
+    if not info.complete:
+        what = "its segments run past the end of the frame" if codec == "rle" else "it has no end-of-image marker"
+        raise UnusableImage(path, "decode_failed", f"the {codec} data is cut short: {what}")
+    if codec == "rle":
+        _check_rle_lengths(path, frame, info, pixel)
+
+
+def _check_rle_lengths(path: Path, frame: bytes, info, pixel: _ImagePixel) -> None:
+    """Each RLE segment must decode to one byte per pixel the header claims (PS3.5 G.2)."""
+    pixels = pixel.rows * pixel.cols
+    if pixels > info.max_pixels:
+        raise UnusableImage(
+            path, "too_large",
+            f"claims {pixel.rows} x {pixel.cols} pixels; its {len(frame)} bytes of RLE data hold at most {info.max_pixels}",
+        )  # fmt: skip
+    lengths = rle_decoded_lengths(frame, pixels)
+    if lengths is None:
+        raise UnusableImage(path, "decode_failed", "the rle data is cut short: a run reaches past its segment")
+    wrong = [length for length in lengths if length not in (pixels, pixels + 1)]
+    if wrong:
+        raise UnusableImage(
+            path, "encoding_mismatch",
+            f"an RLE segment decodes to {wrong[0]}{'+' if wrong[0] > pixels + 1 else ''} bytes, "
+            f"the header's {pixel.rows} x {pixel.cols} pixels need {pixels}",
+        )  # fmt: skip
 
 
 def _syntax_name(syntax: UID) -> str:
     return f"{syntax.name} ({syntax})" if syntax.name != str(syntax) else str(syntax)
 
 
-def _stored_values(path: Path, ds: pydicom.Dataset) -> np.ndarray:
-    """Decode Pixel Data to stored values, honouring Bits Stored and Pixel Representation."""
+def _stored_values(path: Path, ds: pydicom.Dataset, pixel: _ImagePixel) -> np.ndarray:
+    """Decode Pixel Data to stored values, honouring Bits Stored and Pixel Representation.
+
+    Any failure of a decoder, a Rust plugin's panic (a ``BaseException``) included, is the file's
+    fault and becomes ``decode_failed`` (``truncated_pixel_data`` for uncompressed data); only a
+    ``MemoryError`` is left to the caller, which owns the memory limit.
+    """
     try:
         array = ds.pixel_array
-    except Exception as error:  # decoders raise ValueError, RuntimeError, OSError, ...
-        syntax = UID(ds.file_meta.TransferSyntaxUID)
-        reason = "decode_failed" if syntax.is_compressed else "truncated_pixel_data"
-        raise UnusableImage(path, reason, f"{type(error).__name__}: {error}") from error
-    if array.ndim != 2:
-        raise UnusableImage(path, "multi_frame", f"decoded pixel data has shape {array.shape}")
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as error:  # decoders raise ValueError, RuntimeError, OSError, panics, ...
+        reason = "decode_failed" if pixel.syntax.is_compressed else "truncated_pixel_data"
+        raise UnusableImage(path, reason, describe_error(error)) from error
+    if array.shape != (pixel.rows, pixel.cols):
+        raise UnusableImage(
+            path, "encoding_mismatch", f"decoded pixel data has shape {array.shape}, the header says {pixel.rows} x {pixel.cols}"
+        )
     if array.dtype.kind not in "iu":
         raise UnusableImage(path, "bad_header", f"pixel data of type {array.dtype} is not integer")
-    bits_stored = int(ds.get("BitsStored", array.dtype.itemsize * 8) or array.dtype.itemsize * 8)
-    signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
-    return to_stored_values(array, bits_stored, signed)
+    return to_stored_values(array, pixel.bits_stored, pixel.signed)
 
 
 def to_stored_values(array: np.ndarray, bits_stored: int, signed: bool) -> np.ndarray:
@@ -256,7 +555,11 @@ def to_stored_values(array: np.ndarray, bits_stored: int, signed: bool) -> np.nd
     [4095, 291]
     >>> to_stored_values(np.array([0x0FFF, 0x0800, 0x07FF], dtype=np.uint16), 12, True).tolist()
     [-1, -2048, 2047]
+    >>> to_stored_values(np.array([-2, 300], dtype=">i2"), 16, True).tolist()
+    [-2, 300]
     """
+    if not array.dtype.isnative:  # big-endian data read as is: compare and mask in native order
+        array = array.astype(array.dtype.newbyteorder("="))
     width = array.dtype.itemsize * 8
     if not 1 <= bits_stored <= width:
         bits_stored = width
@@ -274,68 +577,78 @@ def to_stored_values(array: np.ndarray, bits_stored: int, signed: bool) -> np.nd
     return unsigned
 
 
-def _padding_mask(ds: pydicom.Dataset, stored: np.ndarray) -> np.ndarray | None:
+def _padding_mask(path: Path, ds: pydicom.Dataset, stored: np.ndarray) -> np.ndarray | None:
     """Pixels that are not padding (PS3.3 C.7.5.1.1.2), or ``None`` when there is no padding."""
-    value = ds.get("PixelPaddingValue")
-    if value is None:
+    if _attribute(path, ds, "PixelPaddingValue") is None:
         return None
-    limit = ds.get("PixelPaddingRangeLimit")
-    lo, hi = (int(value), int(limit)) if limit is not None else (int(value), int(value))
+    lo = _integer(path, ds, "PixelPaddingValue")
+    hi = _integer(path, ds, "PixelPaddingRangeLimit", default=lo)
     lo, hi = min(lo, hi), max(lo, hi)
     padding = (stored >= lo) & (stored <= hi)
     if not padding.any():
         return None
     if padding.all():
-        raise UnusableImage(ds.filename or "", "bad_header", "every pixel equals the Pixel Padding Value")
+        raise UnusableImage(path, "bad_header", "every pixel equals the Pixel Padding Value")
     return ~padding
 
 
-def _modality_lut(ds: pydicom.Dataset, stored: np.ndarray) -> tuple[np.ndarray, str]:
+def _modality_lut(path: Path, ds: pydicom.Dataset, stored: np.ndarray) -> tuple[np.ndarray, str]:
     """Apply the Modality LUT (PS3.3 C.11.1); returns float32 values and a description."""
-    sequence = ds.get("ModalityLUTSequence")
+    sequence = _attribute(path, ds, "ModalityLUTSequence")
     if sequence:
-        item = sequence[0]
-        lut, first = _lut_table(item)
+        lut, first = _lut_table(path, sequence[0], "Modality LUT")
         index = np.clip(stored.astype(np.int64) - first, 0, len(lut) - 1)
         return lut[index].astype(np.float32), "lut"
-    slope = float(ds.get("RescaleSlope", 1.0) or 1.0)
-    intercept = float(ds.get("RescaleIntercept", 0.0) or 0.0)
+    slope = _decimal(path, ds, "RescaleSlope") or 1.0
+    intercept = _decimal(path, ds, "RescaleIntercept") or 0.0
     values = stored.astype(np.float32)
-    if slope != 1.0:
-        values *= np.float32(slope)
-    if intercept != 0.0:
-        values += np.float32(intercept)
+    with np.errstate(over="ignore"):  # an overflow is reported just below
+        if slope != 1.0:
+            values *= np.float32(slope)
+        if intercept != 0.0:
+            values += np.float32(intercept)
+    if not (np.isfinite(values.min()) and np.isfinite(values.max())):
+        raise UnusableImage(
+            path, "bad_header", f"Rescale Slope {slope:g} and Intercept {intercept:g} overflow 32-bit values"
+        )
     return values, f"rescale slope={slope:g} intercept={intercept:g}"
 
 
-def _lut_table(item: pydicom.Dataset) -> tuple[np.ndarray, int]:
+def _lut_table(path: Path, item: pydicom.Dataset, name: str) -> tuple[np.ndarray, int]:
     """The entries and first mapped value of a Modality or VOI LUT item (PS3.3 C.11.1.1.1)."""
-    entries, first, bits = (int(v) for v in item.LUTDescriptor)
+    descriptor = _attribute(path, item, "LUTDescriptor")
+    raw = _attribute(path, item, "LUTData")
+    try:
+        entries, first, bits = (int(v) for v in descriptor)
+    except (TypeError, ValueError):
+        raise UnusableImage(path, "bad_header", f"{name} Descriptor {str(descriptor)[:40]} is not three numbers") from None
+    if not 0 <= entries <= 65535 or not 1 <= bits <= 16 or raw is None:
+        raise UnusableImage(path, "bad_header", f"{name} Descriptor {entries}, {first}, {bits} or its LUT Data is invalid")
     entries = entries or 65536
-    raw = item.LUTData
     if isinstance(raw, (bytes, bytearray)):
         dtype = np.uint8 if bits <= 8 and len(raw) == entries else np.uint16
-        lut = np.frombuffer(raw, dtype=dtype)
+        lut = np.frombuffer(raw[: len(raw) - len(raw) % np.dtype(dtype).itemsize], dtype=dtype)
     else:
         lut = np.asarray(raw if isinstance(raw, (list, tuple, MultiValue)) else [raw])
+    if len(lut) < entries or lut.dtype.kind not in "iuf":
+        raise UnusableImage(path, "bad_header", f"{name} Data holds {len(lut)} entries, the descriptor says {entries}")
     return lut[:entries].astype(np.float64), first
 
 
 def _voi_lut(
-    ds: pydicom.Dataset, values: np.ndarray, valid: np.ndarray | None, *, mode: str
+    path: Path, ds: pydicom.Dataset, values: np.ndarray, valid: np.ndarray | None, *, mode: str
 ) -> tuple[np.ndarray, str]:
     """Apply the VOI LUT (PS3.3 C.11.2) with output range [0, 1]; returns values and a description."""
     if mode == "header":
-        sequence = ds.get("VOILUTSequence")
+        sequence = _attribute(path, ds, "VOILUTSequence")
         if sequence:
-            item = sequence[0]
-            lut, first = _lut_table(item)
-            bits = int(item.LUTDescriptor[2])
+            lut, first = _lut_table(path, sequence[0], "VOI LUT")
+            bits = int(sequence[0].LUTDescriptor[2])
             top = float(2**bits - 1) if lut.max() <= 2**bits - 1 else float(lut.max())
             index = np.clip(np.floor(values).astype(np.int64) - first, 0, len(lut) - 1)
-            return (lut[index] / top).astype(np.float32), "voi-lut"
-        centre, width = _first(ds.get("WindowCenter")), _first(ds.get("WindowWidth"))
-        function = str(ds.get("VOILUTFunction", "LINEAR") or "LINEAR").strip().upper()
+            return (lut[index] / max(top, 1.0)).astype(np.float32), "voi-lut"
+        centre, width = _decimal(path, ds, "WindowCenter"), _decimal(path, ds, "WindowWidth")
+        function = str(_attribute(path, ds, "VOILUTFunction") or "LINEAR").strip().upper()
         if centre is not None and width is not None:
             if function not in ("LINEAR", "LINEAR_EXACT", "SIGMOID"):
                 function = "LINEAR"
@@ -348,16 +661,6 @@ def _voi_lut(
         hi = lo + 1.0
     out = (values - np.float32(lo)) * np.float32(1.0 / (hi - lo))
     return out, f"auto p0.1={lo:g} p99.9={hi:g}"
-
-
-def _first(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, (list, tuple, MultiValue)):
-        if not len(value):
-            return None
-        value = value[0]
-    return float(value)
 
 
 def window(values: np.ndarray, centre: float, width: float, function: str = "LINEAR") -> np.ndarray:
@@ -379,7 +682,8 @@ def window(values: np.ndarray, centre: float, width: float, function: str = "LIN
     elif function == "LINEAR_EXACT":
         out = (values - np.float32(centre)) * np.float32(1.0 / width) + np.float32(0.5)
     elif function == "SIGMOID":
-        out = np.float32(1.0) / (np.float32(1.0) + np.exp(np.float32(-4.0 / width) * (values - np.float32(centre))))
+        with np.errstate(over="ignore"):  # exp overflows to inf far from the centre: the output is 0 there
+            out = np.float32(1.0) / (np.float32(1.0) + np.exp(np.float32(-4.0 / width) * (values - np.float32(centre))))
         return out.astype(np.float32, copy=False)
     else:
         raise ValueError(f"unknown VOI LUT function {function!r}")
@@ -388,33 +692,41 @@ def window(values: np.ndarray, centre: float, width: float, function: str = "LIN
 
 def _spacing(ds: pydicom.Dataset) -> tuple[float | None, float | None, str]:
     for keyword in ("ImagerPixelSpacing", "PixelSpacing"):
-        value = ds.get(keyword)
         try:
-            row, col = (float(v) for v in value)
-        except (TypeError, ValueError):
+            row, col = (float(v) for v in ds.get(keyword))
+        except Exception:  # absent, one value, not numbers: spacing is optional
             continue
-        if row > 0 and col > 0:
+        if 0 < row < math.inf and 0 < col < math.inf:
             return row, col, keyword
     return None, None, ""
 
 
-def _metadata(path: Path, ds: pydicom.Dataset) -> dict[str, Any]:
+def _metadata(path: Path, ds: pydicom.Dataset, pixel: _ImagePixel) -> dict[str, Any]:
     row, col, source = _spacing(ds)
-    syntax = UID(ds.file_meta.get("TransferSyntaxUID", pydicom.uid.ImplicitVRLittleEndian))
     return {
         "source_file": str(path),
-        "modality": str(ds.get("Modality", "") or ""),
-        "vendor": str(ds.get("Manufacturer", "") or ""),
-        "model": str(ds.get("ManufacturerModelName", "") or ""),
-        "photometric_interpretation": str(ds.PhotometricInterpretation).strip(),
-        "bits_allocated": int(ds.BitsAllocated),
-        "bits_stored": int(ds.get("BitsStored", ds.BitsAllocated) or ds.BitsAllocated),
-        "pixel_representation": int(ds.get("PixelRepresentation", 0) or 0),
-        "transfer_syntax": str(syntax),
-        "rows": int(ds.Rows),
-        "cols": int(ds.Columns),
+        "modality": _text(ds, "Modality"),
+        "vendor": _text(ds, "Manufacturer"),
+        "model": _text(ds, "ManufacturerModelName"),
+        "photometric_interpretation": pixel.photometric,
+        "bits_allocated": pixel.bits_allocated,
+        "bits_stored": pixel.bits_stored,
+        "pixel_representation": int(pixel.signed),
+        "transfer_syntax": str(pixel.syntax),
+        "rows": pixel.rows,
+        "cols": pixel.cols,
         "pixel_spacing_row_mm": row,
         "pixel_spacing_col_mm": col,
         "spacing_source": source,
-        "view_position": str(ds.get("ViewPosition", "") or ""),
+        "view_position": _text(ds, "ViewPosition"),
     }
+
+
+def _text(ds: pydicom.Dataset, keyword: str) -> str:
+    """A descriptive string attribute, ``""`` when absent or unreadable (it only labels the film);
+    control characters, which would break a CSV row, become ``?``."""
+    try:
+        text = str(ds.get(keyword, "") or "")
+    except Exception:
+        return ""
+    return text if text.isprintable() else one_line(text)

@@ -67,13 +67,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-import textwrap
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from cxrqa.io.errors import describe_error
 
 __all__ = [
     "MIN_INPUT_SIDE",
@@ -539,7 +540,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     except Exception as error:  # torch raises OSError, EOFError, KeyError, RuntimeError, UnpicklingError...
         raise ValueError(
             f"{path}: cannot read the checkpoint (truncated, corrupt or not a weights-only torch file): "
-            f"{_summary(error)}"
+            f"{describe_error(error, 300)}"
         ) from error
     if not isinstance(payload, dict) or payload.get("arch") != "CaHDCRGA":
         raise ValueError(f"{path}: not a CaHDC-RGA checkpoint")
@@ -552,19 +553,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         model.load_state_dict(payload["state_dict"])
         return Checkpoint(model.eval(), payload["params"], payload["preprocessing"], payload["extra"])
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise ValueError(f"{path}: damaged CaHDC-RGA checkpoint: {_summary(error)}") from error
-
-
-def _summary(error: BaseException, width: int = 300) -> str:
-    """``Type: message`` of an exception on one line, shortened to about ``width`` characters.
-
-    >>> _summary(KeyError("state_dict"))
-    "KeyError: 'state_dict'"
-    >>> _summary(RuntimeError("Error(s) in loading:\\n\\tMissing key(s): fc6.weight"))
-    'RuntimeError: Error(s) in loading: Missing key(s): fc6.weight'
-    """
-    message = textwrap.shorten(str(error), width, placeholder=" ...")
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+        raise ValueError(f"{path}: damaged CaHDC-RGA checkpoint: {describe_error(error, 300)}") from error
 
 
 _PLAIN = (str, int, float, bool, type(None), torch.Tensor)
