@@ -222,6 +222,13 @@ class PreprocessParams:
         zlib level of the written PNGs (0-9; 1 is fast and near the best size for radiographs).
     workers : int
         Worker processes (0 = one per CPU core).
+    max_pixels : int
+        Most pixels (rows x columns) a file may claim; more is recorded as ``too_large`` before
+        anything is decoded.
+    file_timeout_s : float
+        Seconds one file may take in a worker before the worker is stopped (``timeout``).
+    file_memory_mb : int
+        MiB of memory one worker may add while it reads a file (``out_of_memory`` beyond).
     """
 
     height: int = 768
@@ -237,6 +244,9 @@ class PreprocessParams:
     work_size: int = 256
     png_compress_level: int = 1
     workers: int = 0
+    max_pixels: int = 36_000_000
+    file_timeout_s: float = 120.0
+    file_memory_mb: int = 768
 
     def validate(self) -> None:
         if self.height < 32 or self.width < 32:
@@ -257,6 +267,9 @@ class PreprocessParams:
             raise ValueError(f"'preprocess.png_compress_level' must lie in 0..9, got {self.png_compress_level}")
         if self.workers < 0:
             raise ValueError(f"'preprocess.workers' must be 0 or more, got {self.workers}")
+        for name in ("max_pixels", "file_timeout_s", "file_memory_mb"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"'preprocess.{name}' must be positive, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)

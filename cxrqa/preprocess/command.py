@@ -19,10 +19,16 @@ as display values. With --masks, DIR/<id>.png lung masks (255 = lung, same grid)
 Writes to OUT: images/<id>.png (16-bit, the diagnostic-region crop resized to HEIGHT x WIDTH),
 rois/<id>.png (8-bit, 255 = region of interest), manifest.csv (one row per image: id, source file,
 vendor, photometric interpretation, bits, pixel spacing, original size, crop box, ...) and
-errors.csv (file, reason, detail: one row per file that could not be used, e.g. reason 'colour',
-'multi_frame', 'modality', 'too_small', 'no_decoder', 'truncated_pixel_data', 'not_dicom').
+errors.csv (file, reason, detail: one row per file that could not be used or path not read, e.g.
+reason 'colour', 'multi_frame', 'modality', 'too_small', 'no_decoder', 'truncated_pixel_data',
+'not_dicom', 'bad_header', 'encoding_mismatch', 'blank_image', 'too_large', 'timeout'; the list is
+in the README). Every path under the inputs gets exactly one line in one of the two tables.
 
-Exit status: 0 when at least one image was written, 1 when none could be read, 2 on a usage error.
+Each file is read in a supervised worker process: a decoder crash, a hang (preprocess.file_timeout_s)
+or a runaway allocation (preprocess.file_memory_mb) costs that file, never the batch.
+
+Exit status: 0 when at least one image was written, 1 when none could be read, 2 on a usage error
+or an output folder that cannot be written.
 """
 
 
@@ -56,16 +62,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa preprocess``; returns the exit status."""
     from cxrqa.config import load_section
-    from cxrqa.config.loader import build
-    from cxrqa.config.schema import PreprocessParams
     from cxrqa.preprocess.pipeline import collect_inputs, make_tasks, preprocess_many
 
     overrides = {"height": args.height, "width": args.width, "workers": args.workers}
-    if args.params is not None:
-        params = load_section(args.params, "preprocess", overrides)
-    else:
-        values = {k: v for k, v in overrides.items() if v is not None}
-        params = build(PreprocessParams, values, where="preprocess", source="command line")
+    params = load_section(args.params, "preprocess", overrides)
     tasks = make_tasks(collect_inputs(args.input), args.masks)
     manifest, errors = preprocess_many(tasks, args.out, params, progress=not args.no_progress)
     print(

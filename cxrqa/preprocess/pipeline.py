@@ -9,19 +9,21 @@ diagnostic-region crop (:func:`cxrqa.preprocess.crop.find_crop`), resizes the cr
 * ``rois/<image_id>.png``: 8-bit PNG, 255 inside the region of interest. It is the file's true lung
   mask (``<masks_dir>/<image_id>.png``, same grid as the image, as the simulator writes them)
   under the same crop and resize when one exists (``roi_source = mask``), otherwise the estimated
-  lung mask of :func:`cxrqa.preprocess.crop.estimate_lungs` (``estimated``), or the whole image
-  when no lungs were found (``none``).
+  lung mask of :func:`cxrqa.preprocess.crop.estimate_lungs` (``estimated``; ``estimated (mask
+  ...)`` says why a mask that exists was not used), or the whole image when no lungs were found
+  (``none``).
 
-:func:`preprocess_many` runs it over many files in a process pool (results stream back in order;
-each worker holds one image at a time, so memory does not grow with the number of files) and
-writes ``manifest.csv`` (one row per image) and ``errors.csv`` (``file, reason, detail``: one row
-per unusable file, reason codes of :data:`cxrqa.io.errors.REASONS`).
+:func:`preprocess_many` runs it over many files in supervised worker processes
+(:func:`cxrqa.io.batch.map_files`: a crash, a hang or a runaway allocation costs one file, never
+the batch) and writes ``manifest.csv`` (one row per image) and ``errors.csv`` (``file, reason,
+detail``: one row per unusable file or skipped path, reason codes of
+:data:`cxrqa.io.errors.REASONS`). Every path under the inputs ends in exactly one of the two.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,9 @@ import pandas as pd
 from PIL import Image
 
 from cxrqa.config.schema import PreprocessParams
-from cxrqa.io.errors import UnusableImage
+from cxrqa.io.batch import Failure, Limits, map_files
+from cxrqa.io.errors import OutputError
+from cxrqa.io.inputs import Skipped, display_path, walk_inputs
 from cxrqa.io.read import read_radiograph
 from cxrqa.preprocess.crop import Box, find_crop
 
@@ -64,53 +68,71 @@ _RESAMPLE = {"area": Image.Resampling.BOX, "lanczos": Image.Resampling.LANCZOS, 
 
 @dataclass(frozen=True)
 class Task:
-    """One file to preprocess: its id, path and optional true lung mask."""
+    """One file to preprocess: its id, path and optional true lung mask; or a path not to read.
+
+    ``skipped`` holds the reason a path under the inputs gets no reading (a FIFO, a hidden file,
+    an unreadable folder: :class:`cxrqa.io.inputs.Skipped`); its row goes to ``errors.csv``.
+    """
 
     image_id: str
     path: Path
     mask: Path | None = None
+    skipped: Skipped | None = None
 
 
-def collect_inputs(inputs: Sequence[str | Path]) -> list[Path]:
-    """Files named in ``inputs``, folders expanded recursively (sorted; hidden files skipped).
+def collect_inputs(inputs: Sequence[str | Path]) -> list[Path | Skipped]:
+    """Files named in ``inputs``, folders expanded recursively (:func:`cxrqa.io.inputs.walk_inputs`).
 
     Raises
     ------
     FileNotFoundError
         When an input does not exist.
     """
-    files: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            files.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise FileNotFoundError(f"input not found: {path}")
-    return files
+    return list(walk_inputs(inputs))
 
 
-def make_tasks(files: Iterable[Path], masks_dir: str | Path | None = None) -> list[Task]:
+def _natural_id(path: Path) -> str:
+    """The file name up to its first dot, in its display form (:func:`~cxrqa.io.inputs.display_path`)
+    with the backslashes of its escapes replaced by ``_``, so that it names a PNG file anywhere.
+
+    >>> _natural_id(Path("a/CXR0001.dcm")), _natural_id(Path("IM0")), _natural_id(Path("a\\tb.dcm"))
+    ('CXR0001', 'IM0', 'a_x09b')
+    """
+    name = display_path(path.name)
+    stem = (name.split(".")[0] if not name.startswith(".") else name) or name
+    return stem.replace("\\", "_")
+
+
+def make_tasks(files: Iterable[Path | Skipped], masks_dir: str | Path | None = None) -> list[Task]:
     """One task per file; the id is the file name without its extension, made unique with ``_2``, ...
+
+    Ids are unique by construction, compared without regard to case (as a case-insensitive disk
+    would): a name taken twice gets the first free ``<stem>_<n>`` that is neither an id given
+    already nor the natural id of any other file, so ``x.dcm``, ``sub/x.dcm`` and ``x_2.dcm``
+    become ``x``, ``x_3`` and ``x_2``. A mask is looked up by the id given.
 
     >>> [t.image_id for t in make_tasks([Path("a/CXR1.dcm"), Path("b/CXR1.dcm"), Path("IM0")])]
     ['CXR1', 'CXR1_2', 'IM0']
+    >>> [t.image_id for t in make_tasks([Path("x.dcm"), Path("s/x.dcm"), Path("x_2.dcm")])]
+    ['x', 'x_3', 'x_2']
     """
-    seen: dict[str, int] = {}
-    tasks = []
+    entries = list(files)
+    natural = [_natural_id(entry.path if isinstance(entry, Skipped) else entry) for entry in entries]
+    reserved = {stem.casefold() for stem in natural}
+    given: set[str] = set()
     masks = Path(masks_dir) if masks_dir else None
-    for path in files:
-        stem = path.name.split(".")[0] if not path.name.startswith(".") else path.name
-        stem = stem or path.name
-        count = seen.get(stem, 0) + 1
-        seen[stem] = count
-        image_id = stem if count == 1 else f"{stem}_{count}"
-        mask = masks / f"{stem}.png" if masks is not None else None
-        tasks.append(Task(image_id, path, mask if mask is not None and mask.is_file() else None))
+    tasks = []
+    for entry, stem in zip(entries, natural):
+        if isinstance(entry, Skipped):
+            tasks.append(Task(stem, entry.path, skipped=entry))
+            continue
+        image_id, count = stem, 1
+        while image_id.casefold() in given or (count > 1 and image_id.casefold() in reserved):
+            count += 1
+            image_id = f"{stem}_{count}"
+        given.add(image_id.casefold())
+        mask = masks / f"{image_id}.png" if masks is not None else None
+        tasks.append(Task(image_id, entry, mask if mask is not None and mask.is_file() else None))
     return tasks
 
 
@@ -149,8 +171,9 @@ def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -
     """
     out_dir = Path(out_dir)
     radiograph = read_radiograph(
-        task.path, modalities=tuple(params.modalities), min_size=params.min_size, voi=params.voi
-    )
+        task.path, modalities=tuple(params.modalities), min_size=params.min_size, voi=params.voi,
+        max_pixels=params.max_pixels,
+    )  # fmt: skip
     image = radiograph.image
     rows, cols = image.shape
     crop = find_crop(
@@ -169,18 +192,21 @@ def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -
     pixels = np.rint(np.clip(out, 0.0, 1.0) * 65535.0).astype(np.uint16)
 
     roi, roi_source = _roi(task, crop, box, rows, cols, size)
-    (out_dir / "images").mkdir(parents=True, exist_ok=True)
-    (out_dir / "rois").mkdir(parents=True, exist_ok=True)
     image_file = Path("images") / f"{task.image_id}.png"
     roi_file = Path("rois") / f"{task.image_id}.png"
-    Image.fromarray(pixels).save(out_dir / image_file, compress_level=params.png_compress_level)
-    Image.fromarray(roi).save(out_dir / roi_file, compress_level=params.png_compress_level)
+    try:
+        for sub in ("images", "rois"):
+            (out_dir / sub).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels).save(out_dir / image_file, compress_level=params.png_compress_level)
+        Image.fromarray(roi).save(out_dir / roi_file, compress_level=params.png_compress_level)
+    except OSError as error:
+        raise OutputError(f"{out_dir}: cannot write {image_file} ({error.strerror or error})") from error
 
     meta = radiograph.meta
     row_mm, col_mm = meta["pixel_spacing_row_mm"], meta["pixel_spacing_col_mm"]
     return {
         "image_id": task.image_id,
-        "source_file": str(task.path),
+        "source_file": display_path(task.path),
         "image_file": image_file.as_posix(),
         "roi_file": roi_file.as_posix(),
         **{k: meta[k] for k in ("modality", "vendor", "model", "photometric_interpretation",
@@ -208,12 +234,18 @@ def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -
 def _roi(task: Task, crop, box: Box, rows: int, cols: int, size: tuple[int, int]) -> tuple[np.ndarray, str]:
     """The ROI on the output grid (uint8, 255 inside) and where it came from."""
     area = Image.Resampling.BOX
+    estimated = "estimated"
     if task.mask is not None:
-        mask = np.asarray(Image.open(task.mask).convert("L")) >= 128
-        if mask.shape == (rows, cols):
+        try:
+            mask = np.asarray(Image.open(task.mask).convert("L")) >= 128
+        except (OSError, SyntaxError, ValueError):
+            mask, estimated = None, "estimated (mask unreadable)"
+        if mask is not None and mask.shape == (rows, cols):
             source = (float(box.left), float(box.top), float(box.right), float(box.bottom))
             fraction = _resize(mask.astype(np.float32), source, size, area)
             return np.where(fraction >= 0.5, 255, 0).astype(np.uint8), "mask"
+        if mask is not None:
+            estimated = f"estimated (mask is {mask.shape[0]} x {mask.shape[1]}, image {rows} x {cols})"
     small = crop.lung_mask_small
     if small.any():
         f_row, f_col = crop.scale
@@ -222,18 +254,8 @@ def _roi(task: Task, crop, box: Box, rows: int, cols: int, size: tuple[int, int]
             min(box.right / f_col, small.shape[1]), min(box.bottom / f_row, small.shape[0]),
         )  # fmt: skip
         fraction = _resize(small.astype(np.float32), source, size, Image.Resampling.BILINEAR)
-        return np.where(fraction >= 0.5, 255, 0).astype(np.uint8), "estimated"
+        return np.where(fraction >= 0.5, 255, 0).astype(np.uint8), estimated
     return np.full((size[1], size[0]), 255, dtype=np.uint8), "none"
-
-
-def _work(job: tuple[Task, str, PreprocessParams]) -> tuple[str, dict[str, Any] | None, tuple[str, str, str] | None]:
-    task, out_dir, params = job
-    try:
-        return task.image_id, preprocess_file(task, out_dir, params), None
-    except UnusableImage as error:
-        return task.image_id, None, (str(task.path), error.reason, error.detail)
-    except Exception as error:  # a bug or an unforeseen file: record it, keep the batch going
-        return task.image_id, None, (str(task.path), "unreadable", f"unexpected {type(error).__name__}: {error}")
 
 
 def preprocess_many(
@@ -244,7 +266,7 @@ def preprocess_many(
     workers: int | None = None,
     progress: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Preprocess ``tasks`` in a process pool; write ``manifest.csv`` and ``errors.csv`` in ``out_dir``.
+    """Preprocess ``tasks`` in supervised workers; write ``manifest.csv`` and ``errors.csv`` in ``out_dir``.
 
     Parameters
     ----------
@@ -253,9 +275,10 @@ def preprocess_many(
     out_dir : str or Path
         Output folder; ``images/``, ``rois/`` and the two CSV files are written there.
     params : PreprocessParams
-        Preprocessing parameters.
+        Preprocessing parameters, the per-file limits ``file_timeout_s`` and ``file_memory_mb``
+        among them.
     workers : int, optional
-        Worker processes; default ``params.workers`` (0 = one per CPU core). 1 runs in this process.
+        Worker processes; default ``params.workers`` (0 = one per CPU core).
     progress : bool
         Show a tqdm progress bar on stderr.
 
@@ -263,41 +286,67 @@ def preprocess_many(
     -------
     manifest, errors : pandas.DataFrame
         The two tables as written (manifest rows in input order).
+
+    Raises
+    ------
+    OutputError
+        When ``out_dir`` cannot be written: checked before the first file, and again if a write
+        fails on the way (a full disk); no input is blamed for it.
     """
     from cxrqa.progress import progress_bar
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_output(out_dir)
     workers = params.workers if workers is None else workers
     workers = workers or (os.cpu_count() or 1)
-    workers = max(1, min(workers, len(tasks) or 1))
-    jobs = [(task, str(out_dir), params) for task in tasks]
+    to_read = [task for task in tasks if task.skipped is None]
+    workers = max(1, min(workers, len(to_read) or 1))
+    limits = Limits(seconds=params.file_timeout_s, memory_mb=params.file_memory_mb)
     rows: list[dict[str, Any]] = []
-    errors: list[tuple[str, str, str]] = []
-    bar = progress_bar(total=len(jobs), desc="preprocess", unit="image", disable=not progress)
-    pool = None
+    errors: list[tuple[str, str, str]] = [
+        (display_path(task.path), task.skipped.reason, task.skipped.detail) for task in tasks if task.skipped
+    ]
+    bar = progress_bar(total=len(to_read), desc="preprocess", unit="image", disable=not progress)
     try:
-        if workers == 1:
-            results: Iterable = map(_work, jobs)
-        else:
-            pool = multiprocessing.get_context("fork" if os.name == "posix" else "spawn").Pool(workers)
-            results = pool.imap(_work, jobs, chunksize=1)
-        for _, row, error in results:
-            if row is not None:
-                rows.append(row)
-            else:
-                errors.append(error)
+        job = _PreprocessJob(out_dir, params)
+        for task, outcome in map_files(job, to_read, workers=workers, limits=limits):
+            if isinstance(outcome, Failure):
+                errors.append((display_path(task.path), outcome.reason, outcome.detail))
                 bar.set_postfix_str(f"{len(errors)} unusable", refresh=False)
+            else:
+                rows.append(outcome)
             bar.update()
-        if pool is not None:
-            pool.close()
-            pool.join()
     finally:
         bar.close()
-        if pool is not None:
-            pool.terminate()
     manifest = pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
     error_table = pd.DataFrame(errors, columns=ERROR_COLUMNS)
-    manifest.to_csv(out_dir / "manifest.csv", index=False)
-    error_table.to_csv(out_dir / "errors.csv", index=False)
+    try:
+        manifest.to_csv(out_dir / "manifest.csv", index=False)
+        error_table.to_csv(out_dir / "errors.csv", index=False)
+    except OSError as error:
+        raise OutputError(f"{out_dir}: cannot write the tables ({error.strerror or error})") from error
     return manifest, error_table
+
+
+@dataclass(frozen=True)
+class _PreprocessJob:
+    """:func:`preprocess_file` with its output folder and parameters bound, for the workers."""
+
+    out_dir: Path
+    params: PreprocessParams
+
+    def __call__(self, task: Task) -> dict[str, Any]:
+        return preprocess_file(task, self.out_dir, self.params)
+
+
+def _prepare_output(out_dir: Path) -> None:
+    """Create ``images/`` and ``rois/`` and prove they can be written to, before any file is read."""
+    try:
+        for sub in ("images", "rois"):
+            (out_dir / sub).mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=out_dir / sub):
+                pass
+    except OSError as error:
+        raise OutputError(
+            f"{display_path(out_dir)}: cannot write the output folder ({error.strerror or error})"
+        ) from error

@@ -33,16 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa split``; returns the exit status."""
     from cxrqa.config import load_section
-    from cxrqa.config.loader import build
-    from cxrqa.config.schema import SplitParams
     from cxrqa.io.tables import read_image_ids, read_ratings
     from cxrqa.preprocess.split import make_splits
 
-    overrides = {"seed": args.seed}
-    if args.params is not None:
-        params = load_section(args.params, "split", overrides)
-    else:
-        params = build(SplitParams, {k: v for k, v in overrides.items() if v is not None}, where="split", source="command line")
+    params = load_section(args.params, "split", {"seed": args.seed})
     image_ids = read_image_ids(args.manifest, "manifest")
     ratings = read_ratings(args.ratings) if args.ratings is not None else None
     splits = make_splits(
