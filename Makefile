@@ -1,7 +1,7 @@
 # The two commands of the README. Both create .venv if needed and install everything from the
 # package registries; nothing else has to be installed by hand.
 #   make repro   runs the whole DVC pipeline on the embedded default data
-#   make test    runs the default test suite (the slow tests: make test-slow)
+#   make test    runs the default test suite (the slow tests: make test-slow; 10,000 hostile files: make test-fuzz)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -12,7 +12,7 @@ CONSTRAINTS := requirements/constraints.txt
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: repro test test-slow bench install clean-venv paper-gpu constraints
+.PHONY: repro test test-slow test-fuzz bench install clean-venv paper-gpu constraints
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -m slow -p no:cacheprovider
+
+# The 10,000-file hostile-archive run of tests/fuzz (a few minutes); prints the outcome counts.
+test-fuzz: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -m slow tests/fuzz -s -p no:cacheprovider
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python $$script || exit 1; done
