@@ -15,8 +15,8 @@ that say which codec wrote a frame, its size and whether it is complete, so that
 * RLE Lossless (DICOM PS3.5 Annex G): a 64-byte header of the segment count (1-15) and their
   offsets. An RLE replicate run is two bytes for at most 128 output bytes, so a segment of ``L``
   bytes decodes to at most ``64 L`` bytes: the pixels a frame can hold are bounded at once. Each
-  segment's run headers then give the exact number of bytes it decodes to (one byte per pixel,
-  PS3.5 G.2), without decoding it.
+  segment must then decode to exactly one byte per pixel (PS3.5 G.2), which
+  :func:`rle_decoded_lengths` measures segment by segment.
 
 Encapsulated frames may end with a padding byte (PS3.5 A.4; writers use ``00`` or ``FF``), so
 trailing ``00`` and ``FF`` bytes are ignored when the end marker is looked for.
@@ -176,37 +176,32 @@ def _inspect_rle(frame: bytes) -> FrameInfo:
     return FrameInfo("rle", complete=True, max_pixels=_RLE_RATIO * shortest, segments=count)
 
 
-def rle_decoded_lengths(frame: bytes, pixels: int) -> tuple[int, ...] | None:
-    """The bytes each RLE segment of ``frame`` decodes to, counted from its run headers.
+def rle_decoded_lengths(frame: bytes) -> tuple[int, ...] | None:
+    """The bytes each RLE segment of ``frame`` decodes to, or ``None`` when one cannot be decoded.
 
-    Counting stops past ``pixels + 1`` bytes (a segment holds one byte per pixel, plus one padding
-    byte for an odd count), so the cost is bounded by the data present, not by what it claims.
-    ``None`` when a run reaches past its segment's end (the data are cut); a lone byte at the very
-    end is the padding that evens a segment's length (PS3.5 G.3.1) and decodes to nothing.
+    Segments are decoded one by one with pylibjpeg-rle's ``decode_segment``, which needs no image
+    size and so cannot be misled by a wrong one (its frame decoder panics, or silently drops the
+    excess, when the header's size is smaller than the data). Call it after the 64x bound of
+    :func:`inspect_frame` has been checked: a segment of ``L`` bytes then allocates at most
+    ``64 L``.
 
     >>> frame = (1).to_bytes(4, "little") + (64).to_bytes(4, "little") + bytes(56)
-    >>> rle_decoded_lengths(frame + bytes([2, 7, 8, 9, 0xFE, 5]), 100)  # 3 literal, 3 replicated
+    >>> rle_decoded_lengths(frame + bytes([2, 7, 8, 9, 0xFE, 5]))  # 3 literal, 3 replicated
     (6,)
-    >>> rle_decoded_lengths(frame + bytes([9, 1]), 100) is None
+    >>> rle_decoded_lengths(frame + bytes([9, 1])) is None  # a literal run cut short
     True
     """
+    from rle.utils import decode_segment
+
     count, *offsets = struct.unpack_from("<16I", frame, 0)
     starts = offsets[:count]
     ends = starts[1:] + [len(frame)]
     lengths = []
     for start, end in zip(starts, ends):
-        position, decoded = start, 0
-        while position < end - 1 and decoded <= pixels + 1:  # a lone last byte is padding: no run fits
-            header = frame[position]
-            if header < 128:  # literal run of header + 1 bytes
-                decoded += header + 1
-                position += header + 2
-            elif header > 128:  # one byte repeated 257 - header times
-                decoded += 257 - header
-                position += 2
-            else:  # 128: no operation
-                position += 1
-        if position > end:
+        try:
+            lengths.append(len(decode_segment(frame[start:end])))
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException:  # ValueError for a cut run, a Rust panic for an empty segment
             return None
-        lengths.append(decoded)
     return tuple(lengths)

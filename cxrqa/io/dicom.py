@@ -506,14 +506,14 @@ def _check_rle_lengths(path: Path, frame: bytes, info, pixel: _ImagePixel) -> No
             path, "too_large",
             f"claims {pixel.rows} x {pixel.cols} pixels; its {len(frame)} bytes of RLE data hold at most {info.max_pixels}",
         )  # fmt: skip
-    lengths = rle_decoded_lengths(frame, pixels)
+    lengths = rle_decoded_lengths(frame)
     if lengths is None:
-        raise UnusableImage(path, "decode_failed", "the rle data is cut short: a run reaches past its segment")
+        raise UnusableImage(path, "decode_failed", "an RLE segment cannot be decoded (cut short or corrupt)")
     wrong = [length for length in lengths if length not in (pixels, pixels + 1)]
     if wrong:
         raise UnusableImage(
             path, "encoding_mismatch",
-            f"an RLE segment decodes to {wrong[0]}{'+' if wrong[0] > pixels + 1 else ''} bytes, "
+            f"an RLE segment decodes to {wrong[0]} bytes, "
             f"the header's {pixel.rows} x {pixel.cols} pixels need {pixels}",
         )  # fmt: skip
 
