@@ -168,7 +168,7 @@ def read_dicom(
             path, "too_large", f"the file is {os.path.getsize(path) / 2**20:.0f} MiB, more than "
             f"{max_pixels} pixels of 32 bits and a header can fill",
         )  # fmt: skip
-    _check_pixel_data(path, ds, pixel, max_pixels=max_pixels)
+    _check_pixel_data(path, ds, pixel)
     stored = _stored_values(path, ds, pixel)
     valid = _padding_mask(path, ds, stored)
     values, modality_lut = _modality_lut(path, ds, stored)
@@ -197,14 +197,14 @@ def _parse(path: Path, *, max_file_bytes: int) -> tuple[pydicom.Dataset, bytes |
                 head = handle.read(132)
                 if not is_dicom_file(head):
                     raise UnusableImage(path, "not_dicom", "no DICOM Part 10 preamble and 'DICM' marker")
-                return _read_dataset(path, handle, head, stop_before_pixels=True), None
+                return _read_dataset(path, handle, stop_before_pixels=True), None
         data = path.read_bytes()
     except OSError as error:
         raise UnusableImage(path, "unreadable", f"cannot open the file: {error.strerror or error}") from error
     if not is_dicom_file(data[:132]):
         raise UnusableImage(path, "not_dicom", "no DICOM Part 10 preamble and 'DICM' marker")
     _check_dataset_start(path, data)
-    return _read_dataset(path, io.BytesIO(data), data[:132]), data
+    return _read_dataset(path, io.BytesIO(data)), data
 
 
 def _check_dataset_start(path: Path, data: bytes) -> None:
@@ -212,8 +212,8 @@ def _check_dataset_start(path: Path, data: bytes) -> None:
     if data[132:136] != b"\x02\x00\x00\x00" or data[136:138] != b"UL":
         return  # no group length to find the dataset by; the parse guard still applies
     start = 144 + int.from_bytes(data[140:144], "little")
-    run = len(data[start : start + _MAX_LEADING_ZEROS + 1]) - len(data[start : start + _MAX_LEADING_ZEROS + 1].lstrip(b"\0"))
-    if run > _MAX_LEADING_ZEROS:
+    window = data[start : start + _MAX_LEADING_ZEROS + 1]
+    if len(window) > _MAX_LEADING_ZEROS and not window.lstrip(b"\0"):
         zeros = len(data) - start - len(data[start:].lstrip(b"\0"))
         raise UnusableImage(path, "unreadable", f"{zeros} zero bytes where the dataset should begin")
 
@@ -222,25 +222,36 @@ class _TooManyEmptyElements(Exception):
     pass
 
 
-def _read_dataset(path: Path, handle, head: bytes, *, stop_before_pixels: bool = False) -> pydicom.Dataset:
-    """pydicom's parse of an open file, with a guard against runs of empty (0000,0000) elements."""
+def _read_dataset(path: Path, handle, *, stop_before_pixels: bool = False) -> pydicom.Dataset:
+    """pydicom's parse of an open file, guarded against runs of empty (0000,0000) elements.
+
+    Zero bytes after the Pixel Data are padding (some writers fill to a block size): the parse
+    ends there. Elsewhere, more than ``_MAX_ZERO_TAGS`` of them make the file unreadable.
+    """
     from pydicom.filereader import read_partial
 
-    zero_tags = 0
+    zero_tags, after_pixels = 0, False
 
     def stop_when(tag, vr, length) -> bool:
-        nonlocal zero_tags
+        nonlocal zero_tags, after_pixels
         if tag == 0:
             zero_tags += 1
+            if after_pixels:
+                return True
             if zero_tags > _MAX_ZERO_TAGS:
                 raise _TooManyEmptyElements
-        return stop_before_pixels and tag == 0x7FE00010
+        if tag == 0x7FE00010:
+            after_pixels = True
+            return stop_before_pixels
+        return False
 
     handle.seek(0)
     try:
         return read_partial(handle, stop_when=stop_when)
     except _TooManyEmptyElements:
-        raise UnusableImage(path, "unreadable", f"more than {_MAX_ZERO_TAGS} empty (0000,0000) elements: zero bytes inside the dataset") from None
+        raise UnusableImage(
+            path, "unreadable", f"more than {_MAX_ZERO_TAGS} empty (0000,0000) elements: zero bytes inside the dataset"
+        ) from None
     except MemoryError:
         raise
     except Exception as error:  # pydicom raises InvalidDicomError, EOFError, ValueError, struct.error, ...
@@ -419,7 +430,7 @@ def _ends_inside_pixel_data(data: bytes, ds: pydicom.Dataset) -> bool:
     return length == 0xFFFFFFFF or start + length > len(data)
 
 
-def _check_pixel_data(path: Path, ds: pydicom.Dataset, pixel: _ImagePixel, *, max_pixels: int) -> None:
+def _check_pixel_data(path: Path, ds: pydicom.Dataset, pixel: _ImagePixel) -> None:
     """The Pixel Data must hold what the header claims, encoded as the transfer syntax says."""
     try:
         element = ds["PixelData"]
@@ -601,16 +612,16 @@ def _modality_lut(path: Path, ds: pydicom.Dataset, stored: np.ndarray) -> tuple[
         return lut[index].astype(np.float32), "lut"
     slope = _decimal(path, ds, "RescaleSlope") or 1.0
     intercept = _decimal(path, ds, "RescaleIntercept") or 0.0
-    values = stored.astype(np.float32)
-    with np.errstate(over="ignore"):  # an overflow is reported just below
-        if slope != 1.0:
-            values *= np.float32(slope)
-        if intercept != 0.0:
-            values += np.float32(intercept)
-    if not (np.isfinite(values.min()) and np.isfinite(values.max())):
+    largest = float(2 ** (8 * stored.dtype.itemsize))  # bounds any stored value's magnitude
+    if not abs(slope) * largest + abs(intercept) < np.finfo(np.float32).max:
         raise UnusableImage(
             path, "bad_header", f"Rescale Slope {slope:g} and Intercept {intercept:g} overflow 32-bit values"
         )
+    values = stored.astype(np.float32)
+    if slope != 1.0:
+        values *= np.float32(slope)
+    if intercept != 0.0:
+        values += np.float32(intercept)
     return values, f"rescale slope={slope:g} intercept={intercept:g}"
 
 

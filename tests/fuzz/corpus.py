@@ -309,6 +309,7 @@ KEEPING_MUTATIONS: dict[str, Mutation] = {
     "private_tag_bytes": lambda data, rng: (_edit(data, _add_private), "same"),
     "patient_fields_odd": _header({"PatientName": "Ünïcødé^" + PATIENT_MARKER, "PatientBirthDate": "19000101"}, "same"),
     "view_missing": _header({"ViewPosition": None}, "same"),
+    "zeros_appended": lambda data, rng: (_zeros_appended(data, rng)[0], "same"),
 }
 
 
@@ -456,7 +457,6 @@ BYTE_MUTATIONS: dict[str, Mutation] = {
     "header_flips": _header_flips,
     "cut": _cut,
     "zeros_after_meta": _zeros_after_meta,
-    "zeros_appended": _zeros_appended,
 }
 
 

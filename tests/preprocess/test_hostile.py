@@ -235,6 +235,11 @@ def test_claims_beyond_the_data_and_zero_padding_are_refused_at_once(tmp_path, s
     started = time.monotonic()
     assert _reason(_write(tmp_path / "huge_rle.dcm", huge)) == "too_large"
     assert _reason(_write(tmp_path / "padded.dcm", padded)) == "unreadable"
+    data = seeds["u8_auto"]
+    middle = data.rfind(b"\xe0\x7f\x10\x00")
+    zeros_inside = data[:middle] + b"\0" * (2 << 20) + data[middle:]
+    assert _reason(_write(tmp_path / "zeros_inside.dcm", zeros_inside)) == "unreadable"
+    assert _reason(_write(tmp_path / "zeros_after.dcm", data + b"\0" * (2 << 20))) == "accepted"  # padding
     huge_native = corpus._edit(seeds["u8_auto"], corpus._set(Rows=9000, Columns=9000))
     assert _reason(_write(tmp_path / "huge_native.dcm", huge_native)) == "too_large"
     assert time.monotonic() - started < 20  # the unpatched reader took 40 s and 8 GB for the first
