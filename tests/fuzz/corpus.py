@@ -51,6 +51,7 @@ from pydicom.uid import (
     JPEG2000,
     JPEG2000Lossless,
     JPEGBaseline8Bit,
+    JPEGExtended12Bit,
     JPEGLosslessSV1,
     RLELossless,
     UID,
@@ -197,8 +198,9 @@ def _reencoded(ds: Dataset, syntax: UID) -> bytes:
     return _to_bytes(ds)
 
 
-def _jpeg_baseline(ds: Dataset) -> bytes:
-    """An 8-bit seed as JPEG Baseline through Pillow (lossy)."""
+def _jpeg_baseline(ds: Dataset, syntax: UID = JPEGBaseline8Bit) -> bytes:
+    """An 8-bit seed as JPEG Baseline through Pillow (lossy); under the JPEG Extended label too,
+    which admits 8-bit sequential streams (no encoder of 12-bit JPEG is at hand)."""
     ds = copy.deepcopy(ds)
     array = np.frombuffer(ds.PixelData, dtype=np.uint8).reshape(ds.Rows, ds.Columns)
     buffer = io.BytesIO()
@@ -206,7 +208,7 @@ def _jpeg_baseline(ds: Dataset) -> bytes:
     ds.PixelData = encapsulate([buffer.getvalue()])
     ds["PixelData"].VR = "OB"
     ds["PixelData"].is_undefined_length = True
-    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.file_meta.TransferSyntaxUID = syntax
     return _to_bytes(ds)
 
 
@@ -518,6 +520,7 @@ def build_corpus(root: Path, n_files: int, seed: int) -> list[Case]:
             bases[f"{key}/{name}"] = (_reencoded(ds, syntax), key)
         if ds.BitsAllocated == 8:
             bases[f"{key}/jpeg_baseline"] = (_jpeg_baseline(ds), "")
+            bases[f"{key}/jpeg_extended"] = (_jpeg_baseline(ds, JPEGExtended12Bit), "")
         else:
             lossy = copy.deepcopy(ds)
             lossy.compress(JPEG2000, j2k_cr=[20])
