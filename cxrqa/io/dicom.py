@@ -209,13 +209,23 @@ def _parse(path: Path, *, max_file_bytes: int) -> tuple[pydicom.Dataset, bytes |
 
 def _check_dataset_start(path: Path, data: bytes) -> None:
     """Refuse a run of zero bytes where the dataset should begin (see ``_MAX_LEADING_ZEROS``)."""
-    if data[132:136] != b"\x02\x00\x00\x00" or data[136:138] != b"UL":
-        return  # no group length to find the dataset by; the parse guard still applies
-    start = 144 + int.from_bytes(data[140:144], "little")
+    start = _dataset_offset(data)
     window = data[start : start + _MAX_LEADING_ZEROS + 1]
     if len(window) > _MAX_LEADING_ZEROS and not window.lstrip(b"\0"):
         zeros = len(data) - start - len(data[start:].lstrip(b"\0"))
         raise UnusableImage(path, "unreadable", f"{zeros} zero bytes where the dataset should begin")
+
+
+def _dataset_offset(data: bytes) -> int:
+    """Where the dataset begins: after the File Meta elements (group 0002, always explicit VR
+    little endian, PS3.10 7.1), walked one by one since the group length may be absent."""
+    position = 132
+    while position + 8 <= len(data) and data[position : position + 2] == b"\x02\x00":
+        if data[position + 4 : position + 6] in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN"):
+            position += 12 + int.from_bytes(data[position + 8 : position + 12], "little")
+        else:
+            position += 8 + int.from_bytes(data[position + 6 : position + 8], "little")
+    return position
 
 
 class _TooManyEmptyElements(Exception):
