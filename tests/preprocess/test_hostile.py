@@ -235,6 +235,9 @@ def test_claims_beyond_the_data_and_zero_padding_are_refused_at_once(tmp_path, s
     started = time.monotonic()
     assert _reason(_write(tmp_path / "huge_rle.dcm", huge)) == "too_large"
     assert _reason(_write(tmp_path / "padded.dcm", padded)) == "unreadable"
+    big_endian = corpus._reencoded(pydicom.dcmread(io.BytesIO(seeds["u8_auto"])), pydicom.uid.ExplicitVRBigEndian)
+    padded_big_endian, _ = corpus._zeros_after_meta(big_endian, random.Random(0))  # its meta has no group length
+    assert _reason(_write(tmp_path / "padded_be.dcm", padded_big_endian)) == "unreadable"
     data = seeds["u8_auto"]
     middle = data.rfind(b"\xe0\x7f\x10\x00")
     zeros_inside = data[:middle] + b"\0" * (2 << 20) + data[middle:]
