@@ -201,3 +201,25 @@ def test_unreadable_checkpoint_fails_before_preprocessing(
     path.write_bytes(damage(path.read_bytes()))
     assert score(archive, models, tmp_path / "scores.csv") == 2
     assert_cli_error(capsys, str(path), message)
+
+
+def test_score_gives_every_hostile_file_one_line_and_goes_on(tmp_path, models, monkeypatch):
+    """``cxrqa score`` inherits the supervised decode path: a corpus of broken files and odd paths
+    gives one line each in the scores or their errors, and the good films are scored."""
+    from tests.fuzz.corpus import build_corpus
+    from cxrqa.io.inputs import display_path
+
+    cases = build_corpus(tmp_path / "corpus", 120, seed=3)
+    params = tmp_path / "params.yaml"
+    params.write_text(PARAMS.read_text().replace("min_size: 256", "min_size: 64"))
+    out = tmp_path / "scores.csv"
+    monkeypatch.chdir(tmp_path)
+    status = main(["score", "corpus", "--models", str(models), "--out", str(out), "--params", str(params), "--quiet"])
+    scores = pd.read_csv(out, dtype=str, keep_default_na=False)
+    errors = pd.read_csv(tmp_path / "scores.errors.csv", dtype=str, keep_default_na=False)
+    lines = list(scores["file"]) + list(errors["file"])
+    expected = sorted(display_path(Path("corpus") / case.path) for case in cases)
+    assert status == 0 and sorted(lines) == expected
+    assert "internal_error" not in set(errors["reason"])
+    assert len(scores) >= 40 and scores["image_id"].is_unique
+    assert pd.to_numeric(scores["gray_level"]).notna().all()
