@@ -38,13 +38,12 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from PIL import Image
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate, generate_frames
 from pydicom.filewriter import dcmwrite
 from pydicom.sequence import Sequence
 from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
-    DigitalXRayImageStorageForPresentation,
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
@@ -55,8 +54,9 @@ from pydicom.uid import (
     JPEGLosslessSV1,
     RLELossless,
     UID,
-    generate_uid,
 )
+
+from tests.preprocess.conftest import new_dataset
 
 #: Marker written into every seed's patient attributes; it must never reach any output.
 PATIENT_MARKER = "FUZZ^PATIENT^SECRET"
@@ -84,14 +84,7 @@ def chest(rows: int, cols: int, seed: int) -> np.ndarray:
 
 
 def _dataset(pixels: np.ndarray, *, bits_stored: int, signed: bool, photometric: str, **attributes) -> Dataset:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = DigitalXRayImageStorageForPresentation
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds = new_dataset()
     ds.PatientName = PATIENT_MARKER
     ds.PatientID = "FUZZ-ID-SECRET"
     ds.Modality = "DX"

@@ -25,6 +25,19 @@ def chest_like(rows: int = 600, cols: int = 500, seed: int = 0) -> np.ndarray:
     return np.clip(image + rng.normal(0, 0.02, image.shape), 0, 1)
 
 
+def new_dataset(syntax: str = ExplicitVRLittleEndian) -> Dataset:
+    """An empty DX For Presentation dataset with its File Meta and fresh SOP Instance UID."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.1.1")
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = UID(syntax)
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    return ds
+
+
 def write_dicom(
     path: Path,
     pixels: np.ndarray | bytes,
@@ -41,14 +54,7 @@ def write_dicom(
     **attributes,
 ) -> Path:
     """Write a minimal single-frame DICOM file; ``pixels`` is an array or the raw Pixel Data value."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.1.1")
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = UID(syntax)
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds = new_dataset(syntax)
     ds.Modality = modality
     ds.Manufacturer = "Test"
     if isinstance(pixels, np.ndarray):
@@ -96,4 +102,4 @@ def testdata():
     return get
 
 
-__all__ = ["CXR_BASE", "chest_like", "write_dicom", "pydicom"]
+__all__ = ["CXR_BASE", "chest_like", "new_dataset", "write_dicom", "pydicom"]
