@@ -108,8 +108,8 @@ def make_tasks(files: Iterable[Path | Skipped], masks_dir: str | Path | None = N
 
     Ids are unique by construction, compared without regard to case (as a case-insensitive disk
     would): a name taken twice gets the first free ``<stem>_<n>`` that is neither an id given
-    already nor the natural id of any other file, so ``x.dcm``, ``sub/x.dcm`` and ``x_2.dcm``
-    become ``x``, ``x_3`` and ``x_2``. A mask is looked up by the id given.
+    already nor the natural id of any other file, so ``x.dcm``, ``sub/x.dcm`` and ``x_2.dcm``,
+    in that order, become ``x``, ``x_3`` and ``x_2``. A mask is looked up by the id given.
 
     >>> [t.image_id for t in make_tasks([Path("a/CXR1.dcm"), Path("b/CXR1.dcm"), Path("IM0")])]
     ['CXR1', 'CXR1_2', 'IM0']
