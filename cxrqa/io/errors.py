@@ -34,9 +34,6 @@ REASONS: dict[str, str] = {
     "internal_error": "a bug in cxrqa or a library it uses, not a fault of the file: please report it",
 }
 
-#: Reasons that name a limit or a fault of the reading process rather than of the file's content.
-PROCESS_REASONS: frozenset[str] = frozenset({"timeout", "out_of_memory", "crashed", "internal_error"})
-
 
 def one_line(text: object, limit: int | None = None) -> str:
     """``text`` as one printable line: whitespace runs become one space, control characters

@@ -164,6 +164,8 @@ def _resize(array: np.ndarray, box: tuple[float, float, float, float], size: tup
 def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -> dict[str, Any]:
     """Preprocess one file and write its image and ROI; returns its manifest row.
 
+    ``out_dir/images`` and ``out_dir/rois`` must exist (:func:`preprocess_many` makes them once).
+
     Raises
     ------
     UnusableImage
@@ -195,8 +197,6 @@ def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -
     image_file = Path("images") / f"{task.image_id}.png"
     roi_file = Path("rois") / f"{task.image_id}.png"
     try:
-        for sub in ("images", "rois"):
-            (out_dir / sub).mkdir(parents=True, exist_ok=True)
         Image.fromarray(pixels).save(out_dir / image_file, compress_level=params.png_compress_level)
         Image.fromarray(roi).save(out_dir / roi_file, compress_level=params.png_compress_level)
     except OSError as error:
