@@ -48,7 +48,8 @@ _POLL_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class Limits:
-    """What one file may cost a worker.
+    """What one file may cost a worker; no limit by default (the preprocessing defaults are
+    ``preprocess.file_timeout_s`` and ``preprocess.file_memory_mb``).
 
     Attributes
     ----------
@@ -59,8 +60,8 @@ class Limits:
         ``None`` for no limit.
     """
 
-    seconds: float | None = 120.0
-    memory_mb: int | None = 768
+    seconds: float | None = None
+    memory_mb: int | None = None
 
 
 @dataclass(frozen=True)
