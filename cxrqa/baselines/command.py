@@ -51,24 +51,15 @@ def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    import pandas as pd
 
     from cxrqa.baselines.features import feature_table
     from cxrqa.baselines.regress import fit_baselines, split_agreement
-    from cxrqa.io.tables import mean_opinion_scores, read_ratings
+    from cxrqa.io.tables import mos_by_image, read_ratings, read_splits
 
     params = load_section(args.params, "baselines")
     processed = Path(args.processed)
-    splits_path = processed / "splits.csv"
-    if not splits_path.is_file():
-        raise FileNotFoundError(f"{splits_path}: splits file not found (run the split stage first)")
-    splits = pd.read_csv(splits_path, dtype={"image_id": str})
-    if not {"image_id", "split"} <= set(splits.columns):
-        raise ValueError(f"{splits_path}: expected columns image_id, split")
-    unknown = set(splits["split"]) - {"train", "validation", "test"}
-    if unknown:
-        raise ValueError(f"{splits_path}: unknown split name(s) {sorted(unknown)}")
-    mos = mean_opinion_scores(read_ratings(args.ratings))
+    splits = read_splits(processed / "splits.csv")
+    mos = mos_by_image(read_ratings(args.ratings))
 
     start = time.perf_counter()
     features = feature_table(

@@ -22,10 +22,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from cxrqa.baselines.features import LOG_MEASURES
+from cxrqa.io.tables import BASELINE_COLUMNS
 
-__all__ = ["BASELINE_COLUMNS", "REGRESSORS", "design_matrix", "fit_baselines", "split_agreement"]
+__all__ = ["REGRESSORS", "design_matrix", "fit_baselines", "split_agreement"]
 
-BASELINE_COLUMNS = ["image_id", "split", "dimension", "method", "score", "mos"]
 
 #: Regressor names accepted by ``baselines.regressors`` in params.yaml.
 REGRESSORS = ("gradient_boosting", "random_forest", "ridge")
@@ -97,7 +97,7 @@ def fit_baselines(
         ``image_id, split`` with split in train/validation/test.
     mos : DataFrame
         MOS, index ``image_id``, one column per dimension
-        (:func:`cxrqa.io.tables.mean_opinion_scores`).
+        (:func:`cxrqa.io.tables.mos_by_image`).
     regressors : sequence of str
         Names from :data:`REGRESSORS`.
     seed : int
@@ -163,7 +163,7 @@ def fit_baselines(
                     }
                 )
             )
-    return pd.concat(rows, ignore_index=True)[BASELINE_COLUMNS]
+    return pd.concat(rows, ignore_index=True)[list(BASELINE_COLUMNS)]
 
 
 def split_agreement(baselines: pd.DataFrame, *, split: str = "test", prefix: str = "regressor_") -> pd.DataFrame:

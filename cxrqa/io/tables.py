@@ -17,6 +17,14 @@ Surrounding whitespace of the text fields ``image_id``, ``reader_id``, ``reader_
 ``dimension`` is stripped, and none of them may be empty. Every record must have as many fields as
 the header; blank lines (empty or spaces and tabs only) are skipped, as pandas does.
 
+The pipeline's own tables follow fixed column sets defined here too: ``manifest.csv`` and
+``errors.csv`` (stage ``preprocess``, :data:`MANIFEST_COLUMNS`, :data:`ERROR_COLUMNS`),
+``splits.csv`` (stage ``split``, :data:`SPLITS_COLUMNS`; split names :data:`SPLITS`),
+``results/predictions/<dimension>.csv`` (stage ``predict``, :data:`PREDICTION_COLUMNS`) and
+``results/baselines.csv`` (stage ``baselines``, :data:`BASELINE_COLUMNS`). This module is the one
+definition of the study's vocabulary (dimensions, splits, reader roles, columns) and of the mean
+opinion score (:func:`mean_opinion_scores`); every stage reads the tables through it.
+
 Every reader below raises :class:`TableError` naming the file and what is wrong: for a schema
 error the column and the first bad record, by its **line number in the file** (1-based, the header
 being line 1; blank lines count, and a record whose quoted field spans lines is reported by its
@@ -35,22 +43,53 @@ import pandas as pd
 
 __all__ = [
     "ACCEPTABILITY_COLUMNS",
+    "BASELINE_COLUMNS",
     "DIMENSIONS",
+    "ERROR_COLUMNS",
+    "MANIFEST_COLUMNS",
+    "PREDICTION_COLUMNS",
     "RATINGS_COLUMNS",
     "READER_ROLES",
+    "SPLITS",
+    "SPLITS_COLUMNS",
     "TableError",
     "mean_opinion_scores",
+    "mos_by_image",
     "read_acceptability",
+    "read_baselines",
     "read_image_ids",
+    "read_predictions",
     "read_ratings",
+    "read_splits",
     "validate_ratings",
 ]
 
+#: The quality dimensions, each scored by its own model (DESIGN §4).
 DIMENSIONS = ("gray_level", "sharpness")
+#: The study's splits, in the order of every table (as the paper's Tables 2 and 4).
+SPLITS = ("train", "validation", "test")
 #: The readers' professions, as the simulator writes them (:mod:`cxrqa.simulate.readers`).
 READER_ROLES = ("radiologist", "radiographer")
 RATINGS_COLUMNS = ("image_id", "reader_id", "reader_role", "dimension", "score", "seconds")
 ACCEPTABILITY_COLUMNS = ("image_id", "reader_id", "dimension", "acceptable")
+#: Columns of ``manifest.csv``, in order: one row per preprocessed image.
+MANIFEST_COLUMNS = (
+    "image_id", "source_file", "image_file", "roi_file", "modality", "vendor", "model",
+    "photometric_interpretation", "bits_allocated", "bits_stored", "pixel_representation",
+    "transfer_syntax", "pixel_spacing_row_mm", "pixel_spacing_col_mm", "spacing_source",
+    "original_rows", "original_cols", "crop_top", "crop_left", "crop_bottom", "crop_right",
+    "crop_method", "roi_source", "out_rows", "out_cols", "out_spacing_row_mm", "out_spacing_col_mm",
+    "modality_lut", "voi_lut", "view_position",
+)  # fmt: skip
+#: Columns of ``errors.csv``: one row per input that could not be used (reasons: :mod:`cxrqa.io.errors`).
+ERROR_COLUMNS = ("file", "reason", "detail")
+#: Columns of ``splits.csv``.
+SPLITS_COLUMNS = ("image_id", "split")
+#: Columns of ``results/predictions/<dimension>.csv``; ``seconds_per_image`` is the model's time
+#: per image, ``batch_size`` the images (or, for a patch model, the tiles) per forward pass.
+PREDICTION_COLUMNS = ("image_id", "split", "dimension", "score", "mos", "seconds_per_image", "device", "batch_size")
+#: Columns of ``results/baselines.csv``: one row per image, dimension and classical method.
+BASELINE_COLUMNS = ("image_id", "split", "dimension", "method", "score", "mos")
 
 #: One reading (or acceptability call): each appears at most once in its table.
 _READING_KEY = ["image_id", "reader_id", "dimension"]
@@ -291,11 +330,75 @@ def read_image_ids(path: str | Path, kind: str = "manifest") -> list[str]:
 
 
 def mean_opinion_scores(ratings: pd.DataFrame) -> pd.DataFrame:
-    """Mean opinion score per image and dimension (the readers' mean), wide.
+    """Mean opinion score (the readers' mean) per dimension and image, long.
+
+    The one definition of the MOS: every stage and report takes it from here.
 
     Returns
     -------
     DataFrame
-        Index ``image_id``; one column per dimension present.
+        ``dimension, image_id, mos, n_readers``, sorted by dimension (:data:`DIMENSIONS` order)
+        and image id.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ratings = pd.DataFrame({"image_id": ["b", "a", "a"], "dimension": ["sharpness"] * 3, "score": [4, 6, 7]})
+    >>> mean_opinion_scores(ratings).values.tolist()
+    [['sharpness', 'a', 6.5, 2], ['sharpness', 'b', 4.0, 1]]
     """
-    return ratings.pivot_table(index="image_id", columns="dimension", values="score", aggfunc="mean")
+    mos = ratings.groupby(["dimension", "image_id"])["score"].agg(mos="mean", n_readers="size").reset_index()
+    order = mos["dimension"].map({name: index for index, name in enumerate(DIMENSIONS)})
+    return mos.assign(_order=order).sort_values(["_order", "image_id"], kind="mergesort").drop(columns="_order").reset_index(drop=True)
+
+
+def mos_by_image(ratings: pd.DataFrame) -> pd.DataFrame:
+    """The MOS (:func:`mean_opinion_scores`) as a matrix: index ``image_id``, one column per dimension."""
+    return mean_opinion_scores(ratings).pivot(index="image_id", columns="dimension", values="mos")
+
+
+def read_splits(path: str | Path) -> pd.DataFrame:
+    """Read and check ``splits.csv`` (``image_id, split``), rows in file order.
+
+    Raises
+    ------
+    TableError
+        When the file is missing or unreadable, lacks a column, names a split outside
+        :data:`SPLITS`, or has an empty or repeated image id.
+    """
+    source = str(path)
+    splits, lines = _read_table(path, "splits", SPLITS_COLUMNS)
+    _clean_text(splits, SPLITS_COLUMNS, source, lines)
+    _check_values(splits, "split", SPLITS, source, lines)
+    _first_bad(splits, splits.duplicated("image_id"), "image_id", source, "must not repeat an image", lines)
+    return splits
+
+
+def read_predictions(path: str | Path, dimension: str) -> pd.DataFrame:
+    """Read and check one dimension's predictions (:data:`PREDICTION_COLUMNS`, in that order).
+
+    Raises
+    ------
+    TableError
+        When the file is missing or unreadable, lacks a column, or a row is of another dimension.
+    """
+    source = str(path)
+    predictions, lines = _read_table(path, f"{dimension} predictions", PREDICTION_COLUMNS)
+    _check_values(predictions, "dimension", (dimension,), source, lines)
+    _check_values(predictions, "split", SPLITS, source, lines)
+    return predictions[list(PREDICTION_COLUMNS)]
+
+
+def read_baselines(path: str | Path) -> pd.DataFrame:
+    """Read and check ``results/baselines.csv`` (:data:`BASELINE_COLUMNS`, in that order).
+
+    Raises
+    ------
+    TableError
+        When the file is missing or unreadable, lacks a column, or names an unknown dimension or split.
+    """
+    source = str(path)
+    baselines, lines = _read_table(path, "baselines", BASELINE_COLUMNS)
+    _check_values(baselines, "dimension", DIMENSIONS, source, lines)
+    _check_values(baselines, "split", SPLITS, source, lines)
+    return baselines[list(BASELINE_COLUMNS)]

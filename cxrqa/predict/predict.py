@@ -21,14 +21,12 @@ import torch  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cxrqa.io.tables import mean_opinion_scores, read_ratings  # noqa: E402
+from cxrqa.io.tables import PREDICTION_COLUMNS, mos_by_image, read_ratings, read_splits  # noqa: E402
 from cxrqa.models import Checkpoint, Predictor, load_checkpoint  # noqa: E402
-from cxrqa.train.data import load_image, read_splits, standardise  # noqa: E402
+from cxrqa.train.data import load_image, standardise  # noqa: E402
 from cxrqa.train.patches import covering_tiles, weighted_tile_mean  # noqa: E402
 
-__all__ = ["PREDICTION_COLUMNS", "attention_sample", "predict_split", "roi_path_of", "score_images", "write_attention_overlays"]
-
-PREDICTION_COLUMNS = ["image_id", "split", "dimension", "score", "mos", "seconds_per_image", "device", "batch_size"]
+__all__ = ["attention_sample", "predict_split", "roi_path_of", "score_images", "write_attention_overlays"]
 
 
 def roi_path_of(image_path: str | Path) -> Path:
@@ -126,7 +124,7 @@ def predict_split(
         raise ValueError(f"{processed / 'splits.csv'}: no image in split(s) {', '.join(splits)}")
     paths = [processed / "images" / f"{image_id}.png" for image_id in table["image_id"]]
     scores, seconds, used = score_images(checkpoint_path, paths, batch_size=batch_size, device=device)
-    mos = mean_opinion_scores(read_ratings(ratings_path))
+    mos = mos_by_image(read_ratings(ratings_path))
     return pd.DataFrame(
         {
             "image_id": table["image_id"],
@@ -138,7 +136,7 @@ def predict_split(
             "device": used,
             "batch_size": batch_size,
         },
-        columns=PREDICTION_COLUMNS,
+        columns=list(PREDICTION_COLUMNS),
     )
 
 

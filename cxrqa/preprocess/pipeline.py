@@ -38,11 +38,10 @@ from cxrqa.io.batch import Failure, Limits, map_files
 from cxrqa.io.errors import OutputError
 from cxrqa.io.inputs import Skipped, display_path, walk_inputs
 from cxrqa.io.read import read_radiograph
+from cxrqa.io.tables import ERROR_COLUMNS, MANIFEST_COLUMNS
 from cxrqa.preprocess.crop import Box, find_crop
 
 __all__ = [
-    "MANIFEST_COLUMNS",
-    "ERROR_COLUMNS",
     "Task",
     "collect_inputs",
     "fit_aspect",
@@ -51,17 +50,6 @@ __all__ = [
     "preprocess_many",
 ]
 
-#: Columns of ``manifest.csv``, in order.
-MANIFEST_COLUMNS: list[str] = [
-    "image_id", "source_file", "image_file", "roi_file", "modality", "vendor", "model",
-    "photometric_interpretation", "bits_allocated", "bits_stored", "pixel_representation",
-    "transfer_syntax", "pixel_spacing_row_mm", "pixel_spacing_col_mm", "spacing_source",
-    "original_rows", "original_cols", "crop_top", "crop_left", "crop_bottom", "crop_right",
-    "crop_method", "roi_source", "out_rows", "out_cols", "out_spacing_row_mm", "out_spacing_col_mm",
-    "modality_lut", "voi_lut", "view_position",
-]  # fmt: skip
-#: Columns of ``errors.csv``.
-ERROR_COLUMNS: list[str] = ["file", "reason", "detail"]
 
 _RESAMPLE = {"area": Image.Resampling.BOX, "lanczos": Image.Resampling.LANCZOS, "bilinear": Image.Resampling.BILINEAR}
 

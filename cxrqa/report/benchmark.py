@@ -32,12 +32,11 @@ import numpy as np
 import pandas as pd
 
 import cxrqa.stats as cs
-from cxrqa.io.tables import DIMENSIONS, read_acceptability, read_ratings
+from cxrqa.io.tables import DIMENSIONS, PREDICTION_COLUMNS, read_acceptability, read_baselines, read_ratings
 from cxrqa.report import inputs
 from cxrqa.report.agreement import CONVENTIONS
 
 __all__ = [
-    "BASELINE_COLUMNS",
     "FAMILIES",
     "METRICS",
     "MODEL",
@@ -62,8 +61,6 @@ __all__ = [
 MODEL = "CaHDC-RGA"
 #: Method families in table order; ``regressor`` and ``feature`` are the classical baselines.
 FAMILIES = ("model", "ablation", "regressor", "feature", "reader")
-#: Columns of ``results/baselines.csv``.
-BASELINE_COLUMNS = ("image_id", "split", "dimension", "method", "score", "mos")
 #: Tidy metric name -> column header of the summary table.
 METRICS = {"ICC(2,1)": "ICC(A,1)", "pearson_r": "r", "srcc": "SRCC", "mad": "MAD", "auc": "AUC"}
 
@@ -72,17 +69,11 @@ _SCORE_COLUMNS = ["dimension", "family", "method", "image_id", "score", "referen
 
 def load_baselines(path: str | Path) -> pd.DataFrame:
     """``results/baselines.csv`` checked and sorted by dimension, method, split and image."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: baselines not found (run stage baselines first)")
-    table = pd.read_csv(path, dtype={"image_id": str, "split": str, "dimension": str, "method": str})
-    missing = [column for column in BASELINE_COLUMNS if column not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)} (expected {', '.join(BASELINE_COLUMNS)})")
+    table = read_baselines(path)
     bad = ~table["method"].str.startswith(("regressor_", "feature_"))
     if bad.any():
         raise ValueError(f"{path}: method {table.loc[bad, 'method'].iloc[0]!r} is neither regressor_<name> nor feature_<name>")
-    return table[list(BASELINE_COLUMNS)].sort_values(["dimension", "method", "split", "image_id"], kind="mergesort").reset_index(drop=True)
+    return table.sort_values(["dimension", "method", "split", "image_id"], kind="mergesort").reset_index(drop=True)
 
 
 def best_features(baselines: pd.DataFrame, *, n: int, split: str = "validation") -> pd.DataFrame:
@@ -118,11 +109,11 @@ def load_ablations(folder: str | Path | None, dimensions=DIMENSIONS) -> tuple[pd
     Returns
     -------
     predictions : pandas.DataFrame
-        ``ablation`` and the columns of :data:`cxrqa.report.inputs.PREDICTION_COLUMNS`.
+        ``ablation`` and the columns of :data:`cxrqa.report.PREDICTION_COLUMNS`.
     notes : list of str
         One line per run (or one saying there is none).
     """
-    empty = pd.DataFrame(columns=["ablation", *inputs.PREDICTION_COLUMNS])
+    empty = pd.DataFrame(columns=["ablation", *PREDICTION_COLUMNS])
     if not folder or not Path(folder).is_dir():
         return empty, [f"no ablation folder at {folder!r}: no ablation is included"]
     frames, notes = [], []

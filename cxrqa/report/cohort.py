@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 
 import cxrqa.stats as cs
-from cxrqa.report.inputs import SPLIT_ORDER
+from cxrqa.io.tables import SPLITS
 
 __all__ = ["mos_summary", "sample_images", "table2"]
 
 
 def _splits(frame: pd.DataFrame) -> list[str]:
-    return [name for name in SPLIT_ORDER if name in set(frame["split"])] + sorted(set(frame["split"]) - set(SPLIT_ORDER))
+    return [name for name in SPLITS if name in set(frame["split"])] + sorted(set(frame["split"]) - set(SPLITS))
 
 
 def table2(cohort: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -73,7 +73,7 @@ def mos_summary(mos: pd.DataFrame) -> pd.DataFrame:
         ``dimension, split, image_id, mos`` (:func:`cxrqa.report.inputs.load_mos`).
     """
     both = pd.concat([mos, mos.assign(split="all")], ignore_index=True)
-    order = {name: index for index, name in enumerate([*SPLIT_ORDER, "all"])}
+    order = {name: index for index, name in enumerate([*SPLITS, "all"])}
     summary = (
         both.groupby(["dimension", "split"])["mos"]
         .agg(n="size", mean="mean", sd=lambda x: x.std(ddof=1), median="median", min="min", max="max")

@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxrqa.io.tables import DIMENSIONS, read_acceptability, read_ratings
+from cxrqa.io.tables import DIMENSIONS, SPLITS, mean_opinion_scores, read_acceptability, read_predictions, read_ratings
+from cxrqa.io.tables import read_splits as read_split_table
 
 __all__ = [
-    "PREDICTION_COLUMNS",
-    "SPLIT_ORDER",
     "attention_images",
     "load_mos",
     "load_predictions",
@@ -28,12 +27,6 @@ __all__ = [
     "reference_standard",
 ]
 
-#: Columns of ``results/predictions/<dimension>.csv``.
-PREDICTION_COLUMNS = ("image_id", "split", "dimension", "score", "mos", "seconds_per_image", "device", "batch_size")
-#: Order of the splits in every table (as the paper's Tables 2 and 4).
-SPLIT_ORDER = ("train", "validation", "test")
-
-
 def _require(frame: pd.DataFrame, columns, path) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
@@ -41,19 +34,14 @@ def _require(frame: pd.DataFrame, columns, path) -> None:
 
 
 def _sort_splits(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
-    order = {name: index for index, name in enumerate(SPLIT_ORDER)}
+    order = {name: index for index, name in enumerate(SPLITS)}
     frame = frame.assign(_order=frame["split"].map(order).fillna(len(order)))
     return frame.sort_values(["_order", *keys], kind="mergesort").drop(columns="_order").reset_index(drop=True)
 
 
 def read_splits(path: str | Path) -> pd.DataFrame:
-    """``splits.csv`` (``image_id, split``), sorted by split (train, validation, test) and image."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: splits file not found")
-    splits = pd.read_csv(path, dtype={"image_id": str, "split": str})
-    _require(splits, ("image_id", "split"), path)
-    return _sort_splits(splits, "image_id")
+    """``splits.csv`` (:func:`cxrqa.io.tables.read_splits`), sorted by split (train, validation, test) and image."""
+    return _sort_splits(read_split_table(path), "image_id")
 
 
 def load_mos(ratings_path: str | Path, splits_path: str | Path) -> pd.DataFrame:
@@ -64,12 +52,7 @@ def load_mos(ratings_path: str | Path, splits_path: str | Path) -> pd.DataFrame:
     pandas.DataFrame
         ``dimension, split, image_id, mos, n_readers``, sorted.
     """
-    ratings = read_ratings(ratings_path)
-    mos = (
-        ratings.groupby(["dimension", "image_id"])["score"]
-        .agg(mos="mean", n_readers="size")
-        .reset_index()
-    )
+    mos = mean_opinion_scores(read_ratings(ratings_path))
     mos = mos.merge(read_splits(splits_path), on="image_id", how="inner", validate="many_to_one")
     order = {name: index for index, name in enumerate(DIMENSIONS)}
     mos = _sort_splits(mos, "image_id")
@@ -119,14 +102,7 @@ def load_predictions(folder: str | Path, dimensions=DIMENSIONS) -> pd.DataFrame:
     """
     frames = []
     for dimension in dimensions:
-        path = Path(folder) / f"{dimension}.csv"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: predictions not found (run stage predict@{dimension} first)")
-        frame = pd.read_csv(path, dtype={"image_id": str, "split": str, "dimension": str})
-        _require(frame, PREDICTION_COLUMNS, path)
-        if set(frame["dimension"]) != {dimension}:
-            raise ValueError(f"{path}: column 'dimension' must be {dimension!r} in every row")
-        frames.append(frame[list(PREDICTION_COLUMNS)])
+        frames.append(read_predictions(Path(folder) / f"{dimension}.csv", dimension))
     return pd.concat(frames, ignore_index=True).sort_values(["dimension", "split", "image_id"], kind="mergesort").reset_index(drop=True)
 
 

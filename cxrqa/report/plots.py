@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from cxrqa.io.tables import SPLITS
+
 __all__ = [
     "attention_grid", "bland_altman_plot", "mos_distribution", "reading_time_plot", "regression_plot", "roc_plot",
     "sample_grid", "training_curves",
@@ -185,7 +187,7 @@ def reading_time_plot(readings: pd.DataFrame, model: pd.DataFrame):
     model : DataFrame
         ``split, both``: the model's seconds per image for both dimensions.
     """
-    splits = [name for name in ("train", "validation", "test") if name in set(readings["split"])]
+    splits = [name for name in SPLITS if name in set(readings["split"])]
     roles = sorted(readings["reader_role"].unique())
     fig, ax = plt.subplots(figsize=(7, 3.5))
     width = 0.8 / len(roles)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 import cxrqa.stats as cs
-from cxrqa.report.inputs import SPLIT_ORDER
+from cxrqa.io.tables import SPLITS
 
 __all__ = ["model_seconds", "reading_times", "table4"]
 
@@ -54,7 +54,7 @@ def table4(readings: pd.DataFrame, model: pd.DataFrame) -> tuple[pd.DataFrame, p
     paired = per_image.merge(model, on=["split", "image_id"], how="inner")
     dimension_columns = [c for c in model.columns if c not in ("split", "image_id", "both")]
     rows, tests = [], []
-    for split in [s for s in SPLIT_ORDER if s in set(paired["split"])]:
+    for split in [s for s in SPLITS if s in set(paired["split"])]:
         part = readings[readings["split"] == split]
         pair = paired[paired["split"] == split].dropna(subset=["both"])
         row = {"split": split, "images": len(pair)}

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxrqa.io.tables import DIMENSIONS
+
 __all__ = [
     "CATEGORIES",
     "DIMENSIONS",
@@ -48,7 +50,6 @@ __all__ = [
     "draw_ratings",
 ]
 
-DIMENSIONS = ("gray_level", "sharpness")
 CATEGORIES = ("excellent", "moderate", "poor")
 VENDORS = ("Canon", "Siemens", "GE", "Philips")
 CENTRES = ("Centre A", "Centre B", "Centre C")

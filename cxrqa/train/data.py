@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from PIL import Image
 from scipy import ndimage
 
-from cxrqa.io.tables import mean_opinion_scores, read_ratings
+from cxrqa.io.tables import mos_by_image, read_ratings, read_splits
 
-__all__ = ["ImageSet", "load_image", "load_image_set", "read_splits", "standardise"]
+__all__ = ["ImageSet", "load_image", "load_image_set", "standardise"]
 
 
 #: Gaussian SD (pixels) of the neighbourhood of the ``local`` standardisation.
@@ -81,17 +80,6 @@ def load_image(path: str | Path, size: tuple[int, int] | None = None) -> torch.T
     return tensor
 
 
-def read_splits(path: str | Path) -> pd.DataFrame:
-    """``splits.csv`` with a check of its columns and split names."""
-    splits = pd.read_csv(path, dtype={"image_id": str})
-    if not {"image_id", "split"} <= set(splits.columns):
-        raise ValueError(f"{path}: expected columns image_id, split")
-    unknown = set(splits["split"]) - {"train", "validation", "test"}
-    if unknown:
-        raise ValueError(f"{path}: unknown split name(s) {sorted(unknown)}")
-    return splits
-
-
 @dataclass
 class ImageSet:
     """Images of some splits with their targets, ready for training or validation.
@@ -136,7 +124,7 @@ def load_image_set(
     chosen = table[table["split"].isin(splits)]["image_id"].tolist()
     if not chosen:
         raise ValueError(f"{processed / 'splits.csv'}: no image in split(s) {', '.join(splits)}")
-    mos = mean_opinion_scores(read_ratings(ratings_path))
+    mos = mos_by_image(read_ratings(ratings_path))
     if dimension not in mos.columns:
         raise ValueError(f"{ratings_path}: no ratings for dimension '{dimension}'")
     missing = [image_id for image_id in chosen if image_id not in mos.index or np.isnan(mos.at[image_id, dimension])]

@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
-from cxrqa.config.schema import PreprocessParams
+from cxrqa.config import load_section
 from cxrqa.io.tables import (
     READER_ROLES,
     TableError,
-    mean_opinion_scores,
+    mos_by_image,
     read_acceptability,
     read_image_ids,
     read_ratings,
@@ -35,7 +35,7 @@ def write(tmp_path, frame, name="ratings.csv"):
 def test_good_ratings_and_mos(tmp_path):
     ratings = read_ratings(write(tmp_path, GOOD))
     assert ratings["score"].dtype.kind == "i"
-    mos = mean_opinion_scores(ratings)
+    mos = mos_by_image(ratings)
     assert mos.loc["a", "sharpness"] == 8.0 and mos.loc["b", "sharpness"] == 3.5
 
 
@@ -181,8 +181,8 @@ def test_read_image_ids(tmp_path):
 
 
 def test_min_size_is_at_least_the_models_smallest_input():
-    PreprocessParams(min_size=64).validate()
+    assert load_section(None, "preprocess", {"min_size": 64}).min_size == 64
     with pytest.raises(ValueError, match="at least 64, the smallest image side the model scores"):
-        PreprocessParams(min_size=1).validate()
+        load_section(None, "preprocess", {"min_size": 1})
     models = pytest.importorskip("cxrqa.models")
     assert models.MIN_INPUT_SIDE == 64

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from cxrqa.io.tables import mean_opinion_scores
+from cxrqa.io.tables import mos_by_image
 from cxrqa.stats import icc
 from cxrqa.simulate.readers import DIMENSIONS
 
@@ -27,7 +27,7 @@ def icc_a1(wide: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def mos(default_design):
     _, ratings, _ = default_design
-    return mean_opinion_scores(ratings)
+    return mos_by_image(ratings)
 
 
 def test_size_and_thirds(default_design):

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from cxrqa.cli import main
-from cxrqa.predict.predict import PREDICTION_COLUMNS, predict_split, write_attention_overlays
+from cxrqa.io.tables import PREDICTION_COLUMNS
+from cxrqa.predict.predict import predict_split, write_attention_overlays
 from cxrqa.simulate.dicom_writer import write_radiograph
 from cxrqa.train.data import load_image_set
 from cxrqa.train.loop import train_dimension
@@ -34,7 +35,7 @@ def trained(tiny_study, tiny_params, tmp_path_factory):
 def test_predict_split_table(trained, tiny_study):
     processed, ratings = tiny_study
     table = predict_split(trained / "sharpness" / "best.pt", processed, ratings, "sharpness", ("train", "validation"))
-    assert list(table.columns) == PREDICTION_COLUMNS
+    assert list(table.columns) == list(PREDICTION_COLUMNS)
     assert len(table) == 24 and table["image_id"].is_monotonic_increasing
     assert table["score"].notna().all() and table["mos"].between(1, 10).all()
     assert (table["seconds_per_image"] > 0).all() and set(table["device"]) == {"cpu"}
