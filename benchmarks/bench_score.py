@@ -22,8 +22,8 @@ import torch
 from cxrqa.config import load_section
 from cxrqa.io.tables import DIMENSIONS
 from cxrqa.models import build_model, save_checkpoint
-from cxrqa.predict.predict import score_images
 from cxrqa.preprocess.pipeline import make_tasks, preprocess_many
+from cxrqa.scoring import Scorer
 from cxrqa.simulate.degrade import apply_degradations, draw_degradation
 from cxrqa.simulate.dicom_writer import write_radiograph
 from cxrqa.simulate.phantom import render_phantom
@@ -76,7 +76,7 @@ def main() -> None:
         model_seconds = {}
         for dimension, checkpoint in models.items():
             t = time.perf_counter()
-            score_images(checkpoint, paths)
+            Scorer(checkpoint).score_files(paths)
             model_seconds[dimension] = time.perf_counter() - t
         total = time.perf_counter() - start
     n = len(paths)

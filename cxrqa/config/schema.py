@@ -332,7 +332,7 @@ class TrainParams:
     patch_sampling : {"uniform", "roi"}
         With ``patch`` input: training patches drawn uniformly, or in proportion to the share of
         the lung ROI they cover, and tiles then weighted by that share when an image is scored
-        (:mod:`cxrqa.train.patches`).
+        (:mod:`cxrqa.scoring.tiles`).
     patches_per_image : int
         With ``patch`` input: patches drawn from each image of a mini-batch; the image's score
         in the loss is their mean, as at scoring time (Bosse et al. 2018). ``batch_size`` counts
@@ -340,7 +340,7 @@ class TrainParams:
     standardisation : dict of str to {"fixed", "per_image", "local"}
         Per dimension: ``fixed`` maps display values to [-1, 1] (absolute gray levels kept);
         ``per_image`` gives each image zero mean and unit SD; ``local`` is a local contrast
-        normalisation (:func:`cxrqa.train.data.standardise`). Dimensions not listed use ``fixed``.
+        normalisation (:func:`cxrqa.scoring.standardise`). Dimensions not listed use ``fixed``.
     batch_norm : dict of str to bool
         Per dimension: train with a BatchNorm after every convolution, folded into the
         convolutions when saved (:mod:`cxrqa.train.batchnorm`; not in the paper, which trains far

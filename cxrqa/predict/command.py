@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Reads: --model (best.pt), --processed/images/*.png and splits.csv, --ratings (for the "
             "MOS column), the 'predict' section of --params.\n"
             "Writes: --out CSV (image_id, split, dimension, score, mos, seconds_per_image, device, "
-            "batch_size) and, with --attention-dir, <image_id>.png attention overlays of a fixed "
+            "batch_size: images, or a patch model's tiles, per forward pass) and, with --attention-dir, <image_id>.png attention overlays of a fixed "
             "sample of test images."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -40,13 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cxrqa.predict.predict import attention_sample, predict_split, write_attention_overlays
+    from cxrqa.scoring import Scorer
 
     params = load_section(args.params, "predict")
     splits = ("train", "validation", "test") if params.splits == "all" else ("test",)
     device = None if params.device == "auto" else params.device
-    table = predict_split(
-        args.model, args.processed, args.ratings, args.dimension, splits, batch_size=params.batch_size, device=device
-    )
+    scorer = Scorer(args.model, device=device, batch_size=params.batch_size)
+    table = predict_split(scorer, args.processed, args.ratings, args.dimension, splits)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_suffix(".tmp")
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.attention_dir:
         test_ids = table.loc[table["split"] == "test", "image_id"].tolist()
         sample = attention_sample(test_ids, params.n_attention, params.seed)
-        write_attention_overlays(args.model, args.processed, sample, args.attention_dir)
+        write_attention_overlays(scorer, args.processed, sample, args.attention_dir)
     test = table[table["split"] == "test"]
     print(
         f"cxrqa predict {args.dimension}: {len(table)} images scored on {table['device'].iloc[0]} "

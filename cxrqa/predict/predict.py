@@ -1,11 +1,11 @@
-"""Scoring with a trained checkpoint: per-split predictions, attention overlays, any DICOM.
+"""The ``predict`` stage: per-split predictions and attention overlays of one dimension's model.
 
 :func:`predict_split` scores the preprocessed images of some splits with one dimension's best
-checkpoint (input size and standardisation come from the checkpoint) and returns a tidy table
-with the seconds per image, the device and the batch size. :func:`write_attention_overlays`
-saves the attention map of a fixed sample of images as PNG overlays (the report shows these
-files and never imports torch). :func:`score_files` runs preprocessing and both dimensions'
-models on any radiograph files.
+checkpoint through a :class:`~cxrqa.scoring.Scorer` (input size and standardisation come from the
+checkpoint) and returns a tidy table with the seconds per image, the device and the inputs per
+forward pass. :func:`write_attention_overlays` saves the attention map of a fixed sample of
+images (:func:`attention_sample`) as PNG overlays (the report shows these files and never imports
+torch). ``cxrqa score`` (:mod:`cxrqa.predict.score_command`) scores any radiograph files.
 """
 
 from __future__ import annotations
@@ -17,124 +17,72 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import torch  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from cxrqa.io.tables import PREDICTION_COLUMNS, mos_by_image, read_ratings, read_splits  # noqa: E402
-from cxrqa.models import Checkpoint, Predictor, load_checkpoint  # noqa: E402
-from cxrqa.train.data import load_image, standardise  # noqa: E402
-from cxrqa.train.patches import covering_tiles, weighted_tile_mean  # noqa: E402
+from cxrqa.scoring import Scorer, load_image  # noqa: E402
 
-__all__ = ["attention_sample", "predict_split", "roi_path_of", "score_images", "write_attention_overlays"]
+__all__ = ["attention_sample", "predict_split", "write_attention_overlays"]
 
 
-def roi_path_of(image_path: str | Path) -> Path:
-    """The ROI mask the preprocess stage wrote beside a preprocessed image.
-
-    >>> roi_path_of("data/processed/images/CXR0001.png").as_posix()
-    'data/processed/rois/CXR0001.png'
-    """
-    image_path = Path(image_path)
-    return image_path.parent.parent / "rois" / image_path.name
-
-
-def score_images(
-    checkpoint: str | Path | Checkpoint,
-    image_paths: list[Path],
-    *,
-    batch_size: int = 1,
-    device: str | None = None,
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Scores and seconds per image of preprocessed PNGs with one checkpoint.
-
-    A patch-trained checkpoint scores each image as the mean of the tiles that cover it, weighted
-    by each tile's share of the lung ROI when it was trained on ROI-guided patches; the ROI is read
-    from ``rois/`` beside ``images/``, as the preprocess stage writes them.
-
-    Parameters
-    ----------
-    checkpoint : str, Path or Checkpoint
-        A checkpoint file, or one already read with :func:`cxrqa.models.load_checkpoint` (so a
-        caller that checked it first does not read it twice).
-    image_paths : list of Path
-        Preprocessed images (``images/<image_id>.png``).
-    batch_size : int
-        Images per forward pass of a whole-image model.
-    device : str, optional
-        Torch device; ``None`` picks one.
-
-    Returns
-    -------
-    scores, seconds : ndarray
-    device : str
-
-    Raises
-    ------
-    FileNotFoundError
-        When a ROI-weighted checkpoint finds no ROI mask for an image.
-    """
-    if not isinstance(checkpoint, Checkpoint):
-        checkpoint = load_checkpoint(checkpoint)
-    size = tuple(checkpoint.preprocessing["input_size"])
-    mode = checkpoint.preprocessing.get("standardisation", "fixed")
-    if checkpoint.preprocessing.get("input_mode", "whole") == "patch":
-        roi_weighted = checkpoint.preprocessing.get("tile_weighting", "uniform") == "roi"
-        predictor = Predictor(checkpoint.model, device=device, batch_size=64)
-        scores, seconds = [], []
-        for path in image_paths:
-            roi = None
-            if roi_weighted:
-                roi_path = roi_path_of(path)
-                if not roi_path.is_file():
-                    raise FileNotFoundError(f"{roi_path}: no ROI mask for {path} (this model weights tiles by the lung ROI)")
-                roi = load_image(roi_path)
-            tiles, weights = covering_tiles(standardise(load_image(path), mode), size, roi)
-            prediction = predictor.predict(list(tiles))
-            scores.append(float(weighted_tile_mean(torch.as_tensor(prediction.scores), weights)))
-            seconds.append(prediction.seconds.sum())
-        return np.asarray(scores), np.asarray(seconds), str(predictor.device)
-    predictor = Predictor(checkpoint.model, device=device, batch_size=batch_size)
-    images = (standardise(load_image(path, size), mode) for path in image_paths)
-    prediction = predictor.predict(images)
-    return prediction.scores, prediction.seconds, str(predictor.device)
+def _scorer(scorer: Scorer | str | Path) -> Scorer:
+    return scorer if isinstance(scorer, Scorer) else Scorer(scorer)
 
 
 def predict_split(
-    checkpoint_path: str | Path,
+    scorer: Scorer | str | Path,
     processed: str | Path,
     ratings_path: str | Path,
     dimension: str,
     splits: tuple[str, ...],
-    *,
-    batch_size: int = 1,
-    device: str | None = None,
 ) -> pd.DataFrame:
     """Score the images of ``splits`` and attach the readers' MOS.
+
+    Parameters
+    ----------
+    scorer : Scorer, str or Path
+        The dimension's scorer (its device and batch size), or a checkpoint file to score with a
+        default :class:`~cxrqa.scoring.Scorer`.
+    processed : str or Path
+        The preprocess stage's folder (``images/``, ``rois/``, ``splits.csv``).
+    ratings_path : str or Path
+        ``ratings.csv`` of the study, for the MOS column.
+    dimension : str
+        The scored dimension (the MOS column and the ``dimension`` column).
+    splits : tuple of str
+        The splits to score.
 
     Returns
     -------
     DataFrame
-        :data:`PREDICTION_COLUMNS`, sorted by image id.
+        :data:`~cxrqa.io.tables.PREDICTION_COLUMNS`, sorted by image id; ``batch_size`` is the
+        scorer's inputs per forward pass (images, or tiles for a patch model).
+
+    Raises
+    ------
+    ValueError
+        When no image is in ``splits``.
     """
+    scorer = _scorer(scorer)
     processed = Path(processed)
     table = read_splits(processed / "splits.csv")
     table = table[table["split"].isin(splits)].sort_values("image_id").reset_index(drop=True)
     if table.empty:
         raise ValueError(f"{processed / 'splits.csv'}: no image in split(s) {', '.join(splits)}")
     paths = [processed / "images" / f"{image_id}.png" for image_id in table["image_id"]]
-    scores, seconds, used = score_images(checkpoint_path, paths, batch_size=batch_size, device=device)
+    prediction = scorer.score_files(paths)
     mos = mos_by_image(read_ratings(ratings_path))
     return pd.DataFrame(
         {
             "image_id": table["image_id"],
             "split": table["split"],
             "dimension": dimension,
-            "score": np.round(scores, 4),
+            "score": np.round(prediction.scores, 4),
             "mos": mos.reindex(table["image_id"])[dimension].to_numpy(),
-            "seconds_per_image": np.round(seconds, 4),
-            "device": used,
-            "batch_size": batch_size,
+            "seconds_per_image": np.round(prediction.seconds, 4),
+            "device": scorer.device,
+            "batch_size": scorer.batch_size,
         },
         columns=list(PREDICTION_COLUMNS),
     )
@@ -153,27 +101,41 @@ def attention_sample(image_ids: list[str], n: int, seed: int) -> list[str]:
 
 
 def write_attention_overlays(
-    checkpoint_path: str | Path, processed: str | Path, image_ids: list[str], out_dir: str | Path
+    scorer: Scorer | str | Path, processed: str | Path, image_ids: list[str], out_dir: str | Path
 ) -> list[Path]:
     """Save ``<image_id>.png``: the input beside the input overlaid with the attention map.
 
-    The attention map of CaHDC-RGA lies in [0, 1]; it is drawn with the ``inferno`` colour map at
-    half opacity over the grayscale input. Models trained without attention write nothing.
+    The attention map of CaHDC-RGA lies in [0, 1] (:meth:`~cxrqa.scoring.Scorer.attention`); it is
+    drawn with the ``inferno`` colour map at half opacity over the grayscale input as the model
+    sees it (:meth:`~cxrqa.scoring.Scorer.model_view`). Models trained without attention write
+    nothing.
+
+    Parameters
+    ----------
+    scorer : Scorer, str or Path
+        The dimension's scorer, or its checkpoint file.
+    processed : str or Path
+        The preprocess stage's folder (``images/<image_id>.png``).
+    image_ids : list of str
+        The images to draw.
+    out_dir : str or Path
+        Receives the PNGs (created if needed).
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``image_ids``.
     """
-    checkpoint = load_checkpoint(checkpoint_path)
-    if not checkpoint.model.config.get("use_attention", True):
+    scorer = _scorer(scorer)
+    if not scorer.has_attention:
         return []
-    whole = checkpoint.preprocessing.get("input_mode", "whole") == "whole"
-    mode = checkpoint.preprocessing.get("standardisation", "fixed")
-    size = tuple(checkpoint.preprocessing["input_size"]) if whole else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for image_id in image_ids:
-        image = load_image(Path(processed) / "images" / f"{image_id}.png", size)
-        with torch.inference_mode():
-            attention = checkpoint.model(standardise(image, mode)[None]).attention[0, 0].numpy()
-        gray = np.repeat(image[0].numpy()[..., None], 3, axis=2)
+        view = scorer.model_view(load_image(Path(processed) / "images" / f"{image_id}.png"))
+        attention = scorer.attention(view)
+        gray = np.repeat(view[0].numpy()[..., None], 3, axis=2)
         heat = colormaps["inferno"](np.clip(attention, 0, 1))[..., :3]
         overlay = 0.5 * gray + 0.5 * heat
         panel = np.concatenate([gray, np.ones((gray.shape[0], 8, 3)), overlay], axis=1)

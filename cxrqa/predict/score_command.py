@@ -12,6 +12,7 @@ from cxrqa.io.tables import DIMENSIONS
 if TYPE_CHECKING:
     from cxrqa.config.schema import PreprocessParams
     from cxrqa.models import Checkpoint
+    from cxrqa.scoring import Scorer
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,8 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "under the folders named.\n\n"
             "Reads: PATH... (DICOM or grayscale raster files, folders recursively), "
             "--models/<dimension>/best.pt for gray_level and sharpness. Both checkpoints are read and "
-            "checked before any file is preprocessed: an unreadable one, or one that records the other "
-            "dimension (swapped folders), stops the run.\n"
+            "checked before any file is preprocessed: an unreadable one, one whose input specification is "
+            "malformed, or one that records the other dimension (swapped folders), stops the run.\n"
             "Preprocessing (decode, crop, resize): the 'preprocess' section of --params when given; "
             "without it, the section the checkpoints record, if they do (checkpoints trained so far "
             "record none); otherwise the built-in defaults, which are those of the repository's "
@@ -53,12 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from cxrqa.predict.predict import score_images
     from cxrqa.preprocess.pipeline import collect_inputs, make_tasks, preprocess_many
 
     models = Path(args.models)
-    checkpoints = {dimension: load_model(models, dimension) for dimension in DIMENSIONS}
-    params = preprocess_params(args.params, models, checkpoints)
+    scorers = {dimension: load_model(models, dimension) for dimension in DIMENSIONS}
+    params = preprocess_params(args.params, models, {dimension: scorer.checkpoint for dimension, scorer in scorers.items()})
     files = collect_inputs(args.paths)
     if not files:
         raise FileNotFoundError(f"no file found under {' '.join(args.paths)}")
@@ -74,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
         if len(manifest):
             paths = [Path(work) / "images" / f"{image_id}.png" for image_id in manifest["image_id"]]
             seconds = pd.Series(preprocess_seconds / len(manifest), index=result.index)
-            for dimension, checkpoint in checkpoints.items():
-                scores, model_seconds, _ = score_images(checkpoint, paths)
-                result[dimension] = scores.round(3)
-                seconds += model_seconds
+            for dimension, scorer in scorers.items():
+                prediction = scorer.score_files(paths)
+                result[dimension] = prediction.scores.round(3)
+                seconds += prediction.seconds
             result["seconds"] = seconds.round(3)
     result.to_csv(out, index=False)
     errors.to_csv(out.with_name(out.stem + ".errors.csv"), index=False)
@@ -97,9 +97,10 @@ def checkpoint_path(models: Path, dimension: str) -> Path:
     return models / dimension / "best.pt"
 
 
-def load_model(models: Path, dimension: str) -> Checkpoint:
-    """Read the checkpoint of ``dimension`` under ``models`` and check it is that dimension's model.
+def load_model(models: Path, dimension: str) -> Scorer:
+    """The scorer of the checkpoint of ``dimension`` under ``models``, checked to be that dimension's.
 
+    The checkpoint is read once and its input specification checked (:class:`cxrqa.scoring.Scorer`).
     A checkpoint that records no dimension (``extra["dimension"]``) is accepted with a note on
     stderr.
 
@@ -115,17 +116,19 @@ def load_model(models: Path, dimension: str) -> Checkpoint:
     FileNotFoundError
         When there is no checkpoint.
     ValueError
-        When it cannot be read, or records another dimension (e.g. swapped model folders).
+        When it cannot be read, its input specification is malformed
+        (:class:`cxrqa.scoring.InputSpecError`), or it records another dimension (e.g. swapped
+        model folders).
     """
     import sys
 
-    from cxrqa.models import load_checkpoint
+    from cxrqa.scoring import Scorer
 
     path = checkpoint_path(models, dimension)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no {dimension} model (train it with `dvc repro train@{dimension}`)")
-    checkpoint = load_checkpoint(path)
-    recorded = checkpoint.extra.get("dimension")
+    scorer = Scorer(path)
+    recorded = scorer.dimension
     if recorded is None:
         print(f"cxrqa score: note: {path} records no dimension; scoring it as {dimension}", file=sys.stderr)
     elif recorded != dimension:
@@ -133,7 +136,7 @@ def load_model(models: Path, dimension: str) -> Checkpoint:
             f"{path}: the {dimension} folder {path.parent} holds a {recorded} model, not a {dimension} "
             f"one (are the model folders under {models} swapped?)"
         )
-    return checkpoint
+    return scorer
 
 
 def preprocess_params(params: Path | None, models: Path, checkpoints: dict[str, Checkpoint]) -> PreprocessParams:

@@ -2,10 +2,11 @@
 
 The preprocess stage writes 16-bit PNGs (``images/<image_id>.png``) and 8-bit ROI masks
 (``rois/<image_id>.png``); the split stage writes ``splits.csv`` (``image_id, split``). The MOS per
-image and dimension is the mean of the readers' scores in ``ratings.csv``. Images are resized once
-to the network's input size (area averaging) and kept in memory as float32 in [-1, 1]: a fixed
-affine map, not a per-image standardisation, because absolute gray levels are what the gray-level
-dimension judges.
+image and dimension is the mean of the readers' scores in ``ratings.csv``. Images are read and
+resized once to the network's input size (area averaging; a patch model keeps the full
+resolution), standardised as the checkpoint will record it, and kept in memory as float32; reading
+and standardisation are those of scoring (:func:`cxrqa.scoring.load_image`,
+:func:`cxrqa.scoring.standardise`), so a model is scored on the inputs it was trained on.
 """
 
 from __future__ import annotations
@@ -16,68 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from PIL import Image
-from scipy import ndimage
 
 from cxrqa.io.tables import mos_by_image, read_ratings, read_splits
+from cxrqa.scoring import load_image, standardise
 
-__all__ = ["ImageSet", "load_image", "load_image_set", "standardise"]
-
-
-#: Gaussian SD (pixels) of the neighbourhood of the ``local`` standardisation.
-LOCAL_SIGMA = 4.0
-
-
-def standardise(image: torch.Tensor, mode: str = "fixed") -> torch.Tensor:
-    """Map a display image in [0, 1] (``... x H x W``) to the network's input.
-
-    ``fixed``: ``2 x - 1``, keeping absolute gray levels (what the gray-level dimension judges).
-    ``per_image``: zero mean and unit standard deviation per image, so that structure, not the
-    film's tone scale, drives the score.
-    ``local``: local contrast normalisation, ``(x - mu) / (s + median(s))`` with ``mu`` and ``s``
-    the mean and SD in a Gaussian neighbourhood of :data:`LOCAL_SIGMA` pixels (Kang et al. 2014
-    normalise NR-IQA patches the same way). Edges then look alike whatever their contrast, window
-    or tone curve, and what is left is their profile, which is what blur changes. Kang's constant
-    that keeps flat areas from being amplified is here the image's median local SD, so the map is
-    free of the display scale.
-
-    References
-    ----------
-    .. [1] Kang L, Ye P, Li Y, Doermann D (2014) Convolutional neural networks for no-reference
-       image quality assessment. CVPR, 1733-1740 (local normalisation of the input patches).
-
-    >>> standardise(torch.tensor([0.0, 0.5, 1.0])).tolist()
-    [-1.0, 0.0, 1.0]
-    >>> [round(v, 4) for v in standardise(torch.tensor([0.2, 0.4]), "per_image").tolist()]
-    [-1.0, 1.0]
-    >>> flat = standardise(torch.full((1, 32, 32), 0.3), "local")
-    >>> bool(flat.abs().max() < 1e-6)
-    True
-    """
-    if mode == "fixed":
-        return image * 2.0 - 1.0
-    if mode == "per_image":
-        return (image - image.mean()) / image.std(correction=0).clamp_min(1e-6)
-    if mode == "local":
-        values = image.double().numpy()
-        sigma = (0,) * (values.ndim - 2) + (LOCAL_SIGMA, LOCAL_SIGMA)
-        mean = ndimage.gaussian_filter(values, sigma, mode="reflect")
-        sd = np.sqrt(np.clip(ndimage.gaussian_filter(values * values, sigma, mode="reflect") - mean * mean, 0.0, None))
-        floor = np.maximum(np.median(sd, axis=(-2, -1), keepdims=True), 1e-6)  # per 2-D image
-        return torch.from_numpy(((values - mean) / (sd + floor)).astype(np.float32))
-    raise ValueError(f"unknown standardisation {mode!r}; use 'fixed', 'per_image' or 'local'")
-
-
-def load_image(path: str | Path, size: tuple[int, int] | None = None) -> torch.Tensor:
-    """A preprocessed 16-bit PNG as a ``1 x H x W`` float tensor in [0, 1], optionally resized."""
-    with Image.open(path) as handle:
-        array = np.asarray(handle)
-    scale = 65535.0 if array.dtype == np.uint16 or array.max() > 255 else 255.0
-    tensor = torch.from_numpy(array.astype(np.float32) / scale)[None]
-    if size is not None and tuple(tensor.shape[-2:]) != tuple(size):
-        tensor = F.interpolate(tensor[None], size=tuple(size), mode="area")[0]
-    return tensor
+__all__ = ["ImageSet", "load_image_set"]
 
 
 @dataclass
@@ -88,7 +32,7 @@ class ImageSet:
     ----------
     image_ids : list of str
     images : Tensor
-        ``N x 1 x H x W`` float32 in [-1, 1].
+        ``N x 1 x H x W`` float32, standardised (:func:`cxrqa.scoring.standardise`).
     targets : Tensor
         ``N`` MOS of the chosen dimension.
     rois : Tensor or None

@@ -17,7 +17,7 @@ Inputs (``train.input``, per dimension): ``whole`` trains on whole images resize
 ``model.train_size`` and scores them the same way (gray-level judges the whole film's tone
 scale); ``patch`` trains on random ``model.train_size`` patches of the full-resolution
 preprocessed image, as the paper did, and scores an image as the mean over the tiles that cover it
-(:mod:`cxrqa.train.patches`), so that the SiPNets' global max pooling sees the same extent in
+(:mod:`cxrqa.scoring.tiles`), so that the SiPNets' global max pooling sees the same extent in
 training and scoring (sharpness lives in fine detail that downsampling removes). The score
 layers' biases start at the training split's mean MOS rather than at ``model.init_score``.
 """
@@ -40,12 +40,13 @@ from cxrqa.config.schema import ModelParams, TrainParams
 from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
 from cxrqa.models.inference import FusedCPUForward
 from cxrqa.progress import progress_bar
+from cxrqa.scoring import InputSpec, covering_tiles, weighted_tile_mean
 from cxrqa.train.batchnorm import NORMS_ATTRIBUTE, attach_batchnorm, fold_batchnorm
 from cxrqa.train.calibration import fold_into_score_layer, linear_equating
 from cxrqa.train.data import ImageSet
 from cxrqa.train.ema import WeightAverage
 from cxrqa.train.metrics import agreement
-from cxrqa.train.patches import covering_tiles, position_weights, random_patches, weighted_tile_mean
+from cxrqa.train.patches import position_weights, random_patches
 
 __all__ = ["TrainResult", "run_key", "train_dimension"]
 
@@ -75,16 +76,14 @@ class TrainResult(TypedDict):
 
 
 def _preprocessing(model_params: ModelParams, train_params: TrainParams, dimension: str) -> dict[str, Any]:
+    """The checkpoint's ``preprocessing``: how a scorer turns a preprocessed image into inputs."""
     input_mode = train_params.input.get(dimension, "whole")
-    preprocessing = {
-        "input_mode": input_mode,
-        "input_size": list(model_params.train_size),
-        "resize": "area" if input_mode == "whole" else "none (tiles of the preprocessed image)",
-        "standardisation": train_params.standardisation.get(dimension, "fixed"),
-    }
-    if input_mode == "patch":
-        preprocessing["tile_weighting"] = train_params.patch_sampling
-    return preprocessing
+    return InputSpec(
+        input_size=tuple(model_params.train_size),
+        input_mode=input_mode,
+        standardisation=train_params.standardisation.get(dimension, "fixed"),
+        tile_weighting=train_params.patch_sampling if input_mode == "patch" else "uniform",
+    ).to_dict()
 
 
 def _plain_copy(model, model_params: ModelParams):

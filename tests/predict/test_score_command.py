@@ -7,12 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from PIL import Image
 
 from cxrqa.cli import main
 from cxrqa.io.tables import DIMENSIONS
 from cxrqa.models import CaHDCRGA, load_checkpoint, save_checkpoint
-from cxrqa.predict.predict import score_images
+from cxrqa.scoring import InputSpec
 from cxrqa.simulate.dicom_writer import write_radiograph
 
 PARAMS = Path(__file__).parents[2] / "params.yaml"
@@ -20,14 +19,16 @@ TINY = {
     "stem_channels": 4, "hc_channels": (8, 8, 16, 16), "sip_channels": 8, "fc_hidden": 8,
     "unet_channels": (4, 4, 8), "train_size": (64, 64),
 }  # fmt: skip
-PREPROCESSING = {"input_mode": "whole", "input_size": [64, 64], "resize": "area", "standardisation": "fixed"}
+PREPROCESSING = InputSpec((64, 64)).to_dict()
 
 
-def save_model(models: Path, folder: str, dimension: str | None, params: dict | None = None) -> Path:
+def save_model(
+    models: Path, folder: str, dimension: str | None, params: dict | None = None, preprocessing: dict = PREPROCESSING
+) -> Path:
     """An untrained tiny checkpoint in ``models/<folder>/best.pt`` recording ``dimension`` (or none)."""
     torch.manual_seed(len(folder))
     extra = {} if dimension is None else {"dimension": dimension}
-    return save_checkpoint(models / folder / "best.pt", CaHDCRGA(**TINY), params or {}, PREPROCESSING, extra)
+    return save_checkpoint(models / folder / "best.pt", CaHDCRGA(**TINY), params or {}, preprocessing, extra)
 
 
 @pytest.fixture
@@ -99,22 +100,9 @@ def test_each_checkpoint_is_read_once(models, archive, tmp_path, monkeypatch):
         return load_checkpoint(path)
 
     monkeypatch.setattr("cxrqa.models.load_checkpoint", counting)
-    monkeypatch.setattr("cxrqa.predict.predict.load_checkpoint", counting)
+    monkeypatch.setattr("cxrqa.scoring.scorer.load_checkpoint", counting)
     assert score(archive, models, tmp_path / "scores.csv") == 0
     assert sorted(reads) == sorted(models / dimension / "best.pt" for dimension in DIMENSIONS)
-
-
-def test_score_images_takes_a_path_or_a_loaded_checkpoint(models, tmp_path):
-    images = tmp_path / "processed" / "images"
-    images.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    paths = [images / f"I{index}.png" for index in range(2)]
-    for path in paths:
-        Image.fromarray((rng.random((96, 80)) * 65535).astype(np.uint16)).save(path)
-    checkpoint = models / "sharpness" / "best.pt"
-    from_path, _, _ = score_images(checkpoint, paths)
-    from_loaded, _, _ = score_images(load_checkpoint(checkpoint), paths)
-    np.testing.assert_array_equal(from_path, from_loaded)
 
 
 def test_params_file_section_is_used(models, archive, tmp_path):
@@ -162,6 +150,12 @@ def test_swapped_model_folders_fail_before_preprocessing(
     assert score(archive, models, tmp_path / "scores.csv") == 2
     assert_cli_error(capsys, str(models / folder), f"holds a {inside} model, not a {folder} one", "swapped")
     assert not (tmp_path / "scores.csv").exists()
+
+
+def test_malformed_input_spec_fails_before_preprocessing(models, archive, tmp_path, capsys, no_preprocessing):
+    path = save_model(models, "gray_level", "gray_level", preprocessing={**PREPROCESSING, "input_mode": "tiles"})
+    assert score(archive, models, tmp_path / "scores.csv") == 2
+    assert_cli_error(capsys, str(path), "input_mode must be one of whole, patch")
 
 
 def test_checkpoint_recording_no_dimension_is_accepted_with_a_note(models, archive, tmp_path, capsys):

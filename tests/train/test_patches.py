@@ -1,4 +1,4 @@
-"""Patches and tiles: ROI-guided sampling, ROI-weighted tile scores, patch-trained checkpoints."""
+"""Training patches: ROI-guided sampling, patch-trained checkpoints scored with ROI-weighted tiles."""
 
 from dataclasses import replace
 
@@ -8,9 +8,10 @@ import torch
 
 from cxrqa.models import load_checkpoint
 from cxrqa.predict.predict import predict_split
+from cxrqa.scoring import Scorer, load_image, standardise, tile, tile_weights
 from cxrqa.train.data import load_image_set
 from cxrqa.train.loop import train_dimension
-from cxrqa.train.patches import position_weights, random_patches, tile, tile_starts, tile_weights, weighted_tile_mean
+from cxrqa.train.patches import position_weights, random_patches
 
 
 def _corners(images, size, seed, sampling_rois=None, draws=40):
@@ -31,18 +32,6 @@ def _corners(images, size, seed, sampling_rois=None, draws=40):
 def numbered_images():
     """Two 96 x 80 images whose every pixel value is unique, so a patch reveals its position."""
     return torch.arange(2 * 96 * 80, dtype=torch.float32).reshape(2, 1, 96, 80)
-
-
-def test_tiles_cover_the_image_and_overlap_only_at_the_end():
-    assert tile_starts(96, 64) == [0, 32]
-    image = torch.arange(96 * 80, dtype=torch.float32).reshape(1, 96, 80)
-    tiles = tile(image, (64, 64))
-    assert tiles.shape == (4, 1, 64, 64)
-    covered = torch.zeros(96, 80, dtype=torch.bool)
-    for top in tile_starts(96, 64):
-        for left in tile_starts(80, 64):
-            covered[top : top + 64, left : left + 64] = True
-    assert covered.all()
 
 
 def test_roi_guided_patches_always_touch_the_roi(numbered_images):
@@ -73,18 +62,6 @@ def test_roi_guided_sampling_is_seeded_and_survives_an_empty_roi(numbered_images
     assert len({corner for corner in second[1::2]}) > 1
 
 
-def test_tile_weights_are_roi_shares_and_fall_back_to_equal():
-    roi = torch.zeros(1, 96, 80)
-    roi[:, :48, :] = 1.0
-    weights = tile_weights(roi, (64, 64))
-    assert weights.shape == (4,)
-    assert torch.allclose(weights, torch.tensor([0.75, 0.75, 0.25, 0.25]))
-    assert torch.equal(tile_weights(torch.zeros(1, 96, 80), (64, 64)), torch.ones(4))
-    scores = torch.tensor([8.0, 8.0, 4.0, 4.0])
-    assert weighted_tile_mean(scores, weights).item() == pytest.approx(7.0)
-    assert weighted_tile_mean(scores, None).item() == pytest.approx(6.0)
-
-
 def test_patch_trained_checkpoint_scores_with_roi_weights(tiny_study, tiny_params, tmp_path):
     processed, ratings = tiny_study
     model, train = tiny_params
@@ -101,8 +78,6 @@ def test_patch_trained_checkpoint_scores_with_roi_weights(tiny_study, tiny_param
     table = predict_split(tmp_path / "sharpness" / "best.pt", processed, ratings, "sharpness", ("validation",))
     assert table["score"].notna().all() and len(table) == 6
     # The score is the ROI-weighted mean of the tiles' scores, computed here by hand.
-    from cxrqa.train.data import load_image, standardise
-
     image_id = table["image_id"].iloc[0]
     image = standardise(load_image(processed / "images" / f"{image_id}.png"), "per_image")
     roi = load_image(processed / "rois" / f"{image_id}.png")
@@ -126,10 +101,11 @@ def test_roi_weighted_model_without_rois_is_a_clear_error(tiny_study, tiny_param
     (bare / "images").mkdir(parents=True)
     image = processed / "images" / "CXR0001.png"
     (bare / "images" / image.name).write_bytes(image.read_bytes())
-    from cxrqa.predict.predict import score_images
-
+    scorer = Scorer(tmp_path / "m" / "best.pt")
     with pytest.raises(FileNotFoundError, match="no ROI mask"):
-        score_images(tmp_path / "m" / "best.pt", [bare / "images" / image.name])
+        scorer.score_files([bare / "images" / image.name])
+    with pytest.raises(ValueError, match="pass the images' ROI masks"):
+        scorer.score([load_image(image)])
 
 
 def test_several_patches_per_image_are_scored_as_their_mean(tiny_study, tiny_params, tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from cxrqa.train.data import standardise
+from cxrqa.scoring import standardise
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+"""The checkpoint's input specification: written by training, read and checked by scoring."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from cxrqa.scoring import InputSpec, InputSpecError
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [InputSpec((768, 512)), InputSpec((192, 128), "patch", "local", "roi"), InputSpec((64, 64), "patch", "per_image")],
+    ids=["whole", "patch-roi", "patch-uniform"],
+)
+def test_a_spec_survives_the_checkpoint(spec):
+    entry = spec.to_dict()
+    assert all(isinstance(value, (str, list)) for value in entry.values())  # plain values only
+    assert InputSpec.from_dict(entry) == spec
+
+
+def test_the_stored_layout_is_that_of_existing_checkpoints():
+    assert InputSpec((192, 128), "patch", "local", "roi").to_dict() == {
+        "input_mode": "patch",
+        "input_size": [192, 128],
+        "resize": "none (tiles of the preprocessed image)",
+        "standardisation": "local",
+        "tile_weighting": "roi",
+    }
+    assert list(InputSpec((64, 64)).to_dict()) == ["input_mode", "input_size", "resize", "standardisation"]
+
+
+def test_old_checkpoints_read_as_the_scoring_code_of_their_time():
+    assert InputSpec.from_dict({"input_size": [64, 64]}) == InputSpec((64, 64), "whole", "fixed", "uniform")
+    assert InputSpec.from_dict({"input_size": [64, 64], "input_mode": "patch"}).tile_weighting == "uniform"
+
+
+def test_training_settings_make_the_spec():
+    model = SimpleNamespace(train_size=[192, 128])
+    patch = InputSpec.from_params(model, SimpleNamespace(input="patch", standardisation="local", patch_sampling="roi"))
+    assert patch == InputSpec((192, 128), "patch", "local", "roi")
+    uniform = InputSpec.from_params(model, SimpleNamespace(input="patch", standardisation="fixed", patch_sampling="uniform"))
+    assert uniform.tile_weighting == "uniform"
+    whole = InputSpec.from_params(model, SimpleNamespace(input="whole", standardisation="per_image", patch_sampling="roi"))
+    assert whole == InputSpec((192, 128), "whole", "per_image")  # patch sampling is unused with whole input
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"input_size": [64, 64], "mean": 0.5}, "unknown key(s) 'mean'"),
+        ({"input_mode": "whole"}, "no input_size"),
+        ({"input_size": [64]}, "two positive integers"),
+        ({"input_size": [64.0, 64]}, "two positive integers"),
+        ({"input_size": [0, 64]}, "two positive integers"),
+        ({"input_size": "64x64"}, "two positive integers"),
+        ({"input_size": [64, 64], "input_mode": "tiles"}, "input_mode must be one of whole, patch"),
+        ({"input_size": [64, 64], "standardisation": "zscore"}, "standardisation must be one of fixed, per_image, local"),
+        ({"input_size": [64, 64], "input_mode": "patch", "tile_weighting": "lungs"}, "tile_weighting must be one of"),
+        ({"input_size": [64, 64], "tile_weighting": "roi"}, "needs input_mode 'patch'"),
+        ({"input_size": [64, 64], "input_mode": "patch", "resize": "area"}, "resize 'area' does not match"),
+    ],
+)
+def test_a_malformed_spec_is_a_clear_error_naming_the_checkpoint(entry, message):
+    with pytest.raises(InputSpecError, match="^models/x/best.pt: ") as caught:
+        InputSpec.from_dict(entry, source="models/x/best.pt")
+    assert message in str(caught.value)
+
+
+def test_a_spec_that_is_not_a_mapping_is_an_error():
+    with pytest.raises(InputSpecError, match="not a mapping"):
+        InputSpec.from_dict([64, 64])
+
+
+def test_an_input_spec_error_is_a_value_error():
+    """So ``cxrqa``'s command-line handler reports it as a one-line error."""
+    assert issubclass(InputSpecError, ValueError)
