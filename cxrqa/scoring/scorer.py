@@ -60,7 +60,8 @@ class Scorer:
     Raises
     ------
     FileNotFoundError, ValueError
-        When the checkpoint cannot be read (:func:`cxrqa.models.load_checkpoint`).
+        When the checkpoint cannot be read (:func:`cxrqa.models.load_checkpoint`), or
+        ``batch_size`` is below 1.
     InputSpecError
         When its ``preprocessing`` is not a valid :class:`InputSpec`.
 
@@ -77,6 +78,8 @@ class Scorer:
     """
 
     def __init__(self, checkpoint: str | Path | Checkpoint, *, device: str | torch.device | None = None, batch_size: int = 1) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         source = None
         if not isinstance(checkpoint, Checkpoint):
             source = checkpoint
@@ -90,7 +93,7 @@ class Scorer:
 
     @property
     def device(self) -> str:
-        """The device scoring runs on, e.g. ``cpu`` or ``cuda:0``."""
+        """The device scoring runs on, e.g. ``cpu`` or ``cuda``."""
         return str(self._predictor.device)
 
     @property
@@ -145,12 +148,12 @@ class Scorer:
         Raises
         ------
         ValueError
-            When the model weights tiles by the ROI and ``rois`` is not given, or an image is not
-            a valid preprocessed image.
+            When the model weights tiles by the ROI and ``rois`` is not given or not one per image,
+            or an image is not a valid preprocessed image.
         """
         if self.spec.needs_roi and rois is None:
             raise ValueError("this model weights tiles by the lung ROI: pass the images' ROI masks (rois=...)")
-        pairs = zip(images, rois) if self.spec.needs_roi else ((image, None) for image in images)
+        pairs = zip(images, rois, strict=True) if self.spec.needs_roi else ((image, None) for image in images)
         return self._score((as_image(image, self.spec.resize_to), None if roi is None else as_image(roi)) for image, roi in pairs)
 
     def score_files(self, image_paths: Sequence[str | Path]) -> Prediction:

@@ -105,6 +105,13 @@ def test_a_roi_weighted_model_needs_rois_of_the_image_shape(patch_roi, processed
         scorer.score([image])
     with pytest.raises(ValueError, match="ROI mask of shape"):
         scorer.score([image], [np.ones((64, 64), bool)])
+    with pytest.raises(ValueError, match="shorter"):
+        scorer.score([image, image], [np.ones(image.shape, bool)])
+
+
+def test_batch_size_must_be_positive(whole):
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        Scorer(whole, batch_size=0)
 
 
 @pytest.mark.parametrize(
