@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cxrqa.config import load_section
+from cxrqa.io.pool import worker_count
 from cxrqa.simulate.study import simulate_study
 
 
@@ -33,7 +34,7 @@ def main() -> None:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    workers = params.workers or os.cpu_count()
+    workers = worker_count(params.workers, params.n_images)
     print(f"simulate: {params.n_images} images at {params.rows}x{params.cols}, {workers} workers, {os.cpu_count()} CPUs")
     print(f"simulate: wall time {seconds:.1f} s ({params.n_images / seconds:.2f} images/s); target <= 180 s")
     print(f"simulate: output {size / 2**30:.2f} GiB")

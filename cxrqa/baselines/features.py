@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 from PIL import Image
 
 from cxrqa.baselines import measures
+from cxrqa.io.pool import process_map
 
 __all__ = [
     "LOG_MEASURES",
@@ -55,7 +56,8 @@ LOG_MEASURES = ("laplacian_var", "noise_immerkaer", "noise_wavelet")
 
 REGIONS = ("image", "roi")
 
-_SCORER = None
+#: Images sent to a worker at a time.
+_CHUNKSIZE = 4
 
 
 def feature_names(brisque: bool = True) -> list[str]:
@@ -138,24 +140,31 @@ def read_png(path: str | Path) -> np.ndarray:
     return array.astype(np.float64) / scale
 
 
-def _init_worker(brisque: bool) -> None:
-    global _SCORER
-    _SCORER = None
-    if brisque:
-        from cxrqa.baselines.brisque import BrisqueScorer
+@dataclass
+class _FeatureJob:
+    """The feature row of one ``(image_id, image path, ROI path)`` task (the job of
+    :func:`~cxrqa.io.pool.process_map`); the BRISQUE scorer is built once per process, on first use."""
 
-        _SCORER = BrisqueScorer()
+    brisque: bool
+    _scorer: object = field(default=None, repr=False)
 
+    def scorer(self):
+        """The BRISQUE scorer of this process, or ``None`` without BRISQUE."""
+        if self.brisque and self._scorer is None:
+            from cxrqa.baselines.brisque import BrisqueScorer
 
-def _one(task: tuple[str, str, str | None]) -> dict[str, float]:
-    image_id, image_path, roi_path = task
-    image = read_png(image_path)
-    mask = None
-    if roi_path is not None and os.path.isfile(roi_path):
-        mask = read_png(roi_path) >= 0.5
-        if mask.shape != image.shape:
-            raise ValueError(f"{roi_path}: ROI shape {mask.shape} differs from image shape {image.shape}")
-    return {"image_id": image_id, **image_features(image, mask, scorer=_SCORER)}
+            self._scorer = BrisqueScorer()
+        return self._scorer
+
+    def __call__(self, task: tuple[str, str, str | None]) -> dict[str, float]:
+        image_id, image_path, roi_path = task
+        image = read_png(image_path)
+        mask = None
+        if roi_path is not None and os.path.isfile(roi_path):
+            mask = read_png(roi_path) >= 0.5
+            if mask.shape != image.shape:
+                raise ValueError(f"{roi_path}: ROI shape {mask.shape} differs from image shape {image.shape}")
+        return {"image_id": image_id, **image_features(image, mask, scorer=self.scorer())}
 
 
 def feature_table(
@@ -195,13 +204,7 @@ def feature_table(
         if not path.is_file():
             raise FileNotFoundError(f"{path}: preprocessed image not found")
         tasks.append((str(image_id), str(path), str(processed / "rois" / f"{image_id}.png")))
-    workers = workers or os.cpu_count() or 1
-    bar = dict(total=len(tasks), desc="baseline features", unit="img", disable=not progress)
-    if workers == 1 or len(tasks) < 2:
-        _init_worker(brisque)
-        rows = [_one(task) for task in progress_bar(tasks, **bar)]
-    else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(brisque,)) as pool:
-            rows = list(progress_bar(pool.map(_one, tasks, chunksize=4), **bar))
+    computed = process_map(_FeatureJob(brisque), tasks, workers=workers, chunksize=_CHUNKSIZE)
+    rows = list(progress_bar(computed, total=len(tasks), desc="baseline features", unit="img", disable=not progress))
     columns = ["image_id", *feature_names(brisque)]
     return pd.DataFrame(rows, columns=columns)

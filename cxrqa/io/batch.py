@@ -16,8 +16,10 @@ hands each one file at a time, and watches them:
   in that worker instead of swapping the machine.
 
 Results come back in input order, as the items are pulled lazily from any iterable: a million
-files are never listed at once. Workers are forked (POSIX), so the job and its arguments need not
-be picklable, only the items and results. Warnings and anything a decoder prints on stderr stay
+files are never listed at once. Workers start as all of the package's do
+(:func:`cxrqa.io.pool.process_context`: forked on POSIX), so the job and its arguments need not
+be picklable, only the items and results; jobs that cannot crash their worker use the plain pool
+of :func:`cxrqa.io.pool.process_map`. Warnings and anything a decoder prints on stderr stay
 in the worker: an unattended run over an archive would otherwise drown its log in them.
 :class:`~cxrqa.io.errors.OutputError` raised by a job stops the whole batch (no later file could
 be written either).
@@ -25,7 +27,6 @@ be written either).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import time
@@ -37,6 +38,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
 from cxrqa.io.errors import OutputError, UnusableImage, describe_error
+from cxrqa.io.pool import process_context
 
 __all__ = ["Failure", "Limits", "map_files"]
 
@@ -116,8 +118,9 @@ def map_files(
     items : iterable
         Pulled lazily, at most ``workers`` ahead of the results yielded.
     workers : int
-        Worker processes (at least one: even a single worker runs outside this process, so a
-        crash never takes the batch with it).
+        Worker processes, at least one: even a single worker runs outside this process, so a
+        crash never takes the batch with it (callers resolve ``workers: 0``, one per CPU core,
+        with :func:`cxrqa.io.pool.worker_count`).
     limits : Limits
         Time and memory per file.
 
@@ -131,7 +134,7 @@ def map_files(
     OutputError
         When a job raises it; the workers are stopped first.
     """
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    context = process_context()
     pool = [_Worker(context, job, limits) for _ in range(max(1, workers))]
     pending = iter(enumerate(items))
     exhausted = False

@@ -22,7 +22,6 @@ detail``: one row per unusable file or skipped path, reason codes of
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from cxrqa.config.schema import PreprocessParams
 from cxrqa.io.batch import Failure, Limits, map_files
 from cxrqa.io.errors import OutputError
 from cxrqa.io.inputs import Skipped, display_path, walk_inputs
+from cxrqa.io.pool import worker_count
 from cxrqa.io.read import read_radiograph
 from cxrqa.io.tables import ERROR_COLUMNS, MANIFEST_COLUMNS
 from cxrqa.preprocess.crop import Box, find_crop
@@ -285,10 +285,8 @@ def preprocess_many(
 
     out_dir = Path(out_dir)
     _prepare_output(out_dir)
-    workers = params.workers if workers is None else workers
-    workers = workers or (os.cpu_count() or 1)
     to_read = [task for task in tasks if task.skipped is None]
-    workers = max(1, min(workers, len(to_read) or 1))
+    workers = worker_count(params.workers if workers is None else workers, len(to_read))
     limits = Limits(seconds=params.file_timeout_s, memory_mb=params.file_memory_mb)
     rows: list[dict[str, Any]] = []
     errors: list[tuple[str, str, str]] = [

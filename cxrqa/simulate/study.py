@@ -19,11 +19,10 @@ Output layout (``OUT``)::
 from __future__ import annotations
 
 import datetime as _dt
-import multiprocessing
 import os
 import shutil
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ import pandas as pd
 from PIL import Image
 
 from cxrqa.config import SimulateParams
+from cxrqa.io.pool import process_map
 from cxrqa.io.tables import validate_ratings
 from cxrqa.progress import progress_bar
 from cxrqa.simulate import bases
@@ -50,15 +50,8 @@ __all__ = ["draw_design", "render_case", "simulate_study"]
 _STUDY_START = _dt.date(2019, 7, 1)  # the paper's images: July to September 2019
 _STUDY_DAYS = 92
 _BODY_THRESHOLD = 0.05
-
-#: This process's real anatomy bases, set once per worker by :func:`_share_bases` (the Pool
-#: initializer), so that the images are not sent again with every job.
-_WORKER_BASES: list[np.ndarray] = []
-
-
-def _share_bases(bases: list[np.ndarray]) -> None:
-    global _WORKER_BASES
-    _WORKER_BASES = bases
+#: Design rows sent to a worker at a time.
+_CHUNKSIZE = 4
 
 
 def _load_bases(params: SimulateParams) -> tuple[list[np.ndarray], list[str]]:
@@ -102,25 +95,35 @@ def render_case(case: dict, rows: int, cols: int, base_images: list[np.ndarray])
     return display, mask
 
 
-def _render_and_write(job: tuple[dict, int, int, str, int]) -> dict:
-    case, rows, cols, folder, seed = job
-    display, mask = render_case(case, rows, cols, _WORKER_BASES)
-    folder = Path(folder)
-    write_radiograph(
-        folder / "dicom" / f"{case['image_id']}.dcm",
-        display,
-        image_id=case["image_id"],
-        vendor=case["vendor"],
-        centre=case["centre"],
-        patient_age=case["patient_age"],
-        patient_sex=case["patient_sex"],
-        study_date=_STUDY_START + _dt.timedelta(days=int(case["day"])),
-        seed=seed,
-    )
-    if mask is not None:
-        Image.fromarray(mask.astype(np.uint8) * 255).save(folder / "masks" / f"{case['image_id']}.png")
-    case["has_lung_mask"] = mask is not None
-    return case
+@dataclass(frozen=True)
+class _RenderJob:
+    """Render one design row and write its DICOM file and lung mask into ``folder``; returns the
+    row completed with its degradation parameters (the job of :func:`~cxrqa.io.pool.process_map`,
+    which hands the real anatomy bases to each worker once)."""
+
+    folder: Path
+    rows: int
+    cols: int
+    seed: int
+    base_images: list[np.ndarray]
+
+    def __call__(self, case: dict) -> dict:
+        display, mask = render_case(case, self.rows, self.cols, self.base_images)
+        write_radiograph(
+            self.folder / "dicom" / f"{case['image_id']}.dcm",
+            display,
+            image_id=case["image_id"],
+            vendor=case["vendor"],
+            centre=case["centre"],
+            patient_age=case["patient_age"],
+            patient_sex=case["patient_sex"],
+            study_date=_STUDY_START + _dt.timedelta(days=int(case["day"])),
+            seed=self.seed,
+        )
+        if mask is not None:
+            Image.fromarray(mask.astype(np.uint8) * 255).save(self.folder / "masks" / f"{case['image_id']}.png")
+        case["has_lung_mask"] = mask is not None
+        return case
 
 
 def draw_design(params: SimulateParams, base_names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -179,23 +182,12 @@ def simulate_study(params: SimulateParams, out: str | Path, *, progress: bool = 
     try:
         (staging / "dicom").mkdir()
         (staging / "masks").mkdir()
-        jobs = [(row, params.rows, params.cols, str(staging), params.seed) for row in design.to_dict("records")]
-        workers = params.workers or os.cpu_count() or 1
-        bar = progress_bar(total=len(jobs), desc="simulate", unit="image", disable=not progress)
-        if workers == 1:
-            _share_bases(base_images)
-            cases = []
-            for job in jobs:
-                cases.append(_render_and_write(job))
-                bar.update()
-        else:
-            context = multiprocessing.get_context("fork")
-            with context.Pool(workers, initializer=_share_bases, initargs=(base_images,)) as pool:
-                cases = []
-                for case in pool.imap(_render_and_write, jobs, chunksize=4):
-                    cases.append(case)
-                    bar.update()
-        bar.close()
+        job = _RenderJob(staging, params.rows, params.cols, params.seed, base_images)
+        design_rows = design.to_dict("records")
+        rendered = process_map(job, design_rows, workers=params.workers, chunksize=_CHUNKSIZE)
+        bar = progress_bar(rendered, total=len(design_rows), desc="simulate", unit="image", disable=not progress)
+        with bar:
+            cases = list(bar)
         _write_tables(staging, pd.DataFrame(cases), ratings, acceptability)
         from cxrqa.simulate.montage import write_montage
 
@@ -204,8 +196,6 @@ def simulate_study(params: SimulateParams, out: str | Path, *, progress: bool = 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    finally:
-        _share_bases([])
     return out
 
 
