@@ -55,6 +55,7 @@ paper-gpu: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc exp run -n paper-scale \
 		-S model.stem_channels=32 -S 'model.hc_channels=[64,128,256,512]' \
 		-S 'model.unet_channels=[16,32,64]' -S model.sip_channels=64 -S model.fc_hidden=128 \
-		-S 'model.train_size=[768,512]' -S train.epochs=$(PAPER_EPOCHS) -S train.batch_size=16 \
-		-S model.optim.decay_steps=100 -S train.batch_norm.gray_level=false -S train.batch_norm.sharpness=false \
+		-S 'model.train_size=[768,512]' -S train.gray_level.epochs=$(PAPER_EPOCHS) \
+		-S train.sharpness.epochs=$(PAPER_EPOCHS) -S train.batch_size=16 -S model.optim.decay_steps=100 \
+		-S train.gray_level.batch_norm=false -S train.sharpness.batch_norm=false \
 		-S train.device=cuda -S predict.device=cuda -S predict.batch_size=32

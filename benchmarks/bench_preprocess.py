@@ -41,12 +41,12 @@ def make_files(folder: Path, n: int) -> None:
 
 def run_batch(folder: Path, out: Path, workers: int) -> dict:
     """Preprocess ``folder`` (in this process); returns seconds and peak RSS in MiB."""
-    from cxrqa.config.schema import PreprocessParams
+    from cxrqa.config import load_section
     from cxrqa.preprocess.pipeline import collect_inputs, make_tasks, preprocess_many
 
     tasks = make_tasks(collect_inputs([folder]))
     start = time.perf_counter()
-    manifest, errors = preprocess_many(tasks, out, PreprocessParams(workers=workers), progress=False)
+    manifest, errors = preprocess_many(tasks, out, load_section(None, "preprocess", {"workers": workers}), progress=False)
     seconds = time.perf_counter() - start
     assert len(errors) == 0, errors
     return {

@@ -13,7 +13,6 @@ import argparse
 import datetime as dt
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from cxrqa.config import load_section
 from cxrqa.io.tables import DIMENSIONS
 from cxrqa.models import build_model, save_checkpoint
 from cxrqa.preprocess.pipeline import make_tasks, preprocess_many
-from cxrqa.scoring import Scorer
+from cxrqa.scoring import InputSpec, Scorer
 from cxrqa.simulate.degrade import apply_degradations, draw_degradation
 from cxrqa.simulate.dicom_writer import write_radiograph
 from cxrqa.simulate.phantom import render_phantom
@@ -40,13 +39,9 @@ def checkpoints(folder: Path) -> dict[str, Path]:
     train_params = load_section(ROOT / "params.yaml", "train")
     made = {}
     for dimension in DIMENSIONS:
-        model = build_model(replace(model_params, init_score=8.0))
-        preprocessing = {
-            "input_mode": train_params.input.get(dimension, "whole"),
-            "input_size": list(model_params.train_size),
-            "standardisation": train_params.standardisation.get(dimension, "fixed"),
-        }
-        made[dimension] = save_checkpoint(folder / f"{dimension}.pt", model, {}, preprocessing)
+        model = build_model(model_params, init_score=8.0)
+        spec = InputSpec.from_params(model_params, train_params.for_dimension(dimension))
+        made[dimension] = save_checkpoint(folder / f"{dimension}.pt", model, {}, spec.to_dict())
     return made
 
 

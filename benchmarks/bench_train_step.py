@@ -1,7 +1,7 @@
 """CPU cost of one CaHDC-RGA training step: BatchNorm and memory format side by side.
 
 The default configuration trains with a BatchNorm after every convolution
-(``train.batch_norm``, :mod:`cxrqa.train.batchnorm`). This prints, in one run with
+(``train.<dimension>.batch_norm``, :mod:`cxrqa.train.batchnorm`). This prints, in one run with
 ``torch.set_num_threads(THREADS)``, the seconds per training step (forward, loss, backward,
 Adam step, schedule step) of the ``params.yaml`` model with its loss (``model.loss``) and
 optimiser (``model.optim``), as :func:`cxrqa.train.loop.train_dimension` runs them, on a batch of
@@ -29,6 +29,9 @@ from cxrqa.train.batchnorm import attach_batchnorm
 
 from _timing import interleaved_times  # benchmarks/_timing.py, beside this script
 
+#: Initial bias of the score layers (the middle of the 1-10 scale; training uses the training MOS mean).
+INIT_SCORE = 5.5
+
 VARIANTS = (
     ("batchnorm, channels_last (default)", True, True),
     ("batchnorm, NCHW", True, False),
@@ -40,7 +43,7 @@ VARIANTS = (
 def make_step(model_params, batch_norm: bool, channels_last: bool, batch: int):
     """A no-argument callable running one training step of a fresh seeded model."""
     torch.manual_seed(0)
-    model = build_model(model_params)
+    model = build_model(model_params, init_score=INIT_SCORE)
     if batch_norm:
         attach_batchnorm(model)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
@@ -63,7 +66,7 @@ def make_step(model_params, batch_norm: bool, channels_last: bool, batch: int):
 
 def eval_tile_seconds(model_params, tiles: int = 16) -> float:
     """Seconds per tile of an eval-mode forward pass (how validation scores patch models)."""
-    model = build_model(model_params).to(memory_format=torch.channels_last).eval()
+    model = build_model(model_params, init_score=INIT_SCORE).to(memory_format=torch.channels_last).eval()
     x = torch.randn(tiles, 1, *model_params.train_size).contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         model(x)

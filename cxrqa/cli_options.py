@@ -17,10 +17,11 @@ __all__ = ["add_params_option", "add_progress_option"]
 def add_params_option(parser: argparse.ArgumentParser, *sections: str, default: str | Path | None = DEFAULT_PARAMS) -> None:
     """``--params FILE`` (``args.params``, a Path or ``None``); ``sections`` are those the command reads.
 
-    ``default=None`` means the command falls back on built-in defaults without a file.
+    ``default=None`` means the command reads the packaged defaults
+    (:data:`cxrqa.config.PACKAGED_DEFAULTS`, a copy of ``params.yaml``) without a file.
     """
     names = " and ".join(f"'{name}'" for name in sections)
-    shown = "built-in defaults" if default is None else "%(default)s"
+    shown = "the packaged defaults, a copy of the repository's params.yaml" if default is None else "%(default)s"
     parser.add_argument(
         "--params", type=Path, default=None if default is None else Path(default), metavar="FILE",
         help=f"parameter file to read the {names} section{'s' if len(sections) > 1 else ''} from (default: {shown})",

@@ -23,10 +23,13 @@ from cxrqa.config.schema import SECTIONS, SimulateParams
 
 DEFAULT_PARAMS = Path("params.yaml")
 
-#: The ``source`` error messages name for a section built without a parameter file.
-BUILT_IN = "built-in defaults"
+#: The parameter file shipped with the package, read when a command is given no ``--params``.
+#: It is a copy of the repository's ``params.yaml`` (a test keeps the two identical).
+PACKAGED_DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
-__all__ = ["ConfigError", "DEFAULT_PARAMS", "SECTIONS", "SimulateParams", "load_params", "load_section"]
+__all__ = [
+    "ConfigError", "DEFAULT_PARAMS", "PACKAGED_DEFAULTS", "SECTIONS", "SimulateParams", "load_params", "load_section",
+]  # fmt: skip
 
 
 def load_section(path: str | Path | None, section: str, overrides: dict[str, Any] | None = None) -> Any:
@@ -35,8 +38,8 @@ def load_section(path: str | Path | None, section: str, overrides: dict[str, Any
     Parameters
     ----------
     path : str, Path or None
-        The ``params.yaml`` file; ``None`` builds the section from its schema's defaults (and
-        ``overrides``), for commands that need no parameter file.
+        The ``params.yaml`` file; ``None`` reads the packaged defaults file
+        (:data:`PACKAGED_DEFAULTS`), for commands run without a parameter file.
     section : str
         Top-level section name, a key of :data:`SECTIONS`.
     overrides : dict, optional
@@ -54,15 +57,13 @@ def load_section(path: str | Path | None, section: str, overrides: dict[str, Any
     """
     if section not in SECTIONS:
         raise ConfigError(f"no schema for section '{section}' (known: {', '.join(SECTIONS)})")
-    if path is None:
-        values, source = {}, BUILT_IN
-    else:
-        data = read_yaml(path)
-        if section not in data:
-            raise ConfigError(f"{path}: missing section '{section}'")
-        values, source = _section_values(data, section, path), path
+    path = PACKAGED_DEFAULTS if path is None else path
+    data = read_yaml(path)
+    if section not in data:
+        raise ConfigError(f"{path}: missing section '{section}'")
+    values = _section_values(data, section, path)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return build(SECTIONS[section], values, where=section, source=source)
+    return build(SECTIONS[section], values, where=section, source=path)
 
 
 def load_params(path: str | Path = DEFAULT_PARAMS) -> dict[str, Any]:

@@ -58,30 +58,23 @@ def build(cls: type[T], values: Any, *, where: str, source: str | Path) -> T:
     Raises
     ------
     ConfigError
-        On an unknown, missing or mistyped key; the message names the key and the file.
+        On an unknown, missing or mistyped key; the message names the key and the file. Every
+        field is required: a dataclass default is never used to fill a key the file lacks.
     """
     if not isinstance(values, dict):
         raise ConfigError(f"{source}: '{where}' must be a mapping, got {type(values).__name__}")
     hints = typing.get_type_hints(cls)
-    fields = {field.name: field for field in dataclasses.fields(cls)}
+    fields = [field.name for field in dataclasses.fields(cls)]
     unknown = sorted(set(values) - set(fields), key=str)  # YAML keys may be numbers too
     if unknown:
         raise ConfigError(
             f"{source}: unknown key '{where}.{unknown[0]}' "
             f"(known keys of '{where}': {', '.join(sorted(fields))})"
         )
-    kwargs = {}
-    for name, field in fields.items():
-        key = f"{where}.{name}"
-        if name not in values:
-            has_default = (
-                field.default is not dataclasses.MISSING
-                or field.default_factory is not dataclasses.MISSING
-            )
-            if has_default:
-                continue
-            raise ConfigError(f"{source}: missing key '{key}'")
-        kwargs[name] = _coerce(hints[name], values[name], key=key, source=source)
+    missing = [name for name in fields if name not in values]
+    if missing:
+        raise ConfigError(f"{source}: missing key '{where}.{missing[0]}'")
+    kwargs = {name: _coerce(hints[name], values[name], key=f"{where}.{name}", source=source) for name in fields}
     instance = cls(**kwargs)
     validate = getattr(instance, "validate", None)
     if callable(validate):

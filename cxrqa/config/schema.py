@@ -2,13 +2,15 @@
 
 One frozen dataclass per top-level section. :func:`cxrqa.config.load_section` builds them with the
 strict checks of :mod:`cxrqa.config.loader`. Cross-field rules live in each class's ``validate``
-and raise ``ValueError`` with the dotted key in the message.
+and raise ``ValueError`` with the dotted key in the message. No field has a default: every key is
+spelt out in the parameter file, and a command run without one reads the packaged defaults file
+(:data:`cxrqa.config.PACKAGED_DEFAULTS`), so the values live in YAML only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -163,12 +165,13 @@ class ModelParams:
         Build the UNet attention (false: ablation).
     attention_mode : {"residual", "multiply"}
         Apply the map as ``Oi * (1 + a)`` or ``Oi * a``.
-    init_score : float
-        Initial bias of the score layers (the middle of the 1-10 scale).
+    sip_pooling : {"max", "mean"}
+        Global pooling of the SiPNets (paper: max).
     loss : LossParams
     optim : OptimParams
-    sip_pooling : {"max", "mean"}
-        Global pooling of the SiPNets (paper: max; optional key, default max).
+
+    The score layers' initial bias is not a parameter: training starts it at the training split's
+    mean MOS (:func:`cxrqa.train.loop.train_dimension`).
     """
 
     stem_channels: int
@@ -179,10 +182,9 @@ class ModelParams:
     train_size: tuple[int, int]
     use_attention: bool
     attention_mode: Literal["residual", "multiply"]
-    init_score: float
+    sip_pooling: Literal["max", "mean"]
     loss: LossParams
     optim: OptimParams
-    sip_pooling: Literal["max", "mean"] = "max"
 
     def validate(self) -> None:
         channels = (self.stem_channels, self.sip_channels, self.fc_hidden, *self.hc_channels, *self.unet_channels)
@@ -231,22 +233,22 @@ class PreprocessParams:
         MiB of memory one worker may add while it reads a file (``out_of_memory`` beyond).
     """
 
-    height: int = 768
-    width: int = 512
-    aspect: Literal["stretch", "expand"] = "stretch"
-    resample: Literal["area", "lanczos", "bilinear"] = "area"
-    voi: Literal["header", "auto"] = "header"
-    modalities: tuple[str, ...] = ("CR", "DX", "DR", "RG")
-    min_size: int = 256
-    margin_lateral: float = 0.06
-    margin_top: float = 0.06
-    margin_bottom: float = 0.10
-    work_size: int = 256
-    png_compress_level: int = 1
-    workers: int = 0
-    max_pixels: int = 36_000_000
-    file_timeout_s: float = 120.0
-    file_memory_mb: int = 768
+    height: int
+    width: int
+    aspect: Literal["stretch", "expand"]
+    resample: Literal["area", "lanczos", "bilinear"]
+    voi: Literal["header", "auto"]
+    modalities: tuple[str, ...]
+    min_size: int
+    margin_lateral: float
+    margin_top: float
+    margin_bottom: float
+    work_size: int
+    png_compress_level: int
+    workers: int
+    max_pixels: int
+    file_timeout_s: float
+    file_memory_mb: int
 
     def validate(self) -> None:
         if self.height < 32 or self.width < 32:
@@ -290,11 +292,11 @@ class SplitParams:
         Number of quality strata (quantiles of the readers' mean score; 3 = tertiles).
     """
 
-    seed: int = 20221031
-    n_test: int = 105
-    n_train: int = 826
-    n_val: int = 207
-    strata: int = 3
+    seed: int
+    n_test: int
+    n_train: int
+    n_val: int
+    strata: int
 
     def validate(self) -> None:
         if min(self.n_test, self.n_train, self.n_val) < 0 or self.n_test + self.n_train + self.n_val < 1:
@@ -306,17 +308,62 @@ class SplitParams:
             raise ValueError(f"'split.strata' must be at least 1, got {self.strata}")
 
 
+#: The dimensions with a subsection in ``train`` (the fields of :class:`TrainParams`).
+TRAINED_DIMENSIONS: tuple[str, ...] = ("gray_level", "sharpness")
+
+
+@dataclass(frozen=True)
+class DimensionTrainParams:
+    """What one dimension's model is trained on and for how long (``train.<dimension>``).
+
+    Only ``train@<dimension>`` reads its subsection, so a change here retrains that dimension
+    alone (``dvc.yaml`` and :func:`cxrqa.train.loop.run_key` see only this subsection).
+
+    Attributes
+    ----------
+    epochs : int
+        Passes over the training split.
+    input : {"whole", "patch"}
+        ``whole``: images resized to ``model.train_size``; ``patch``: random ``model.train_size``
+        patches of the full-resolution image, an image scored as the mean over the tiles that
+        cover it (:mod:`cxrqa.scoring.tiles`).
+    standardisation : {"fixed", "per_image", "local"}
+        ``fixed`` maps display values to [-1, 1] (absolute gray levels kept); ``per_image`` gives
+        each image zero mean and unit SD; ``local`` is a local contrast normalisation
+        (:func:`cxrqa.scoring.standardise`).
+    batch_norm : bool
+        Train with a BatchNorm after every convolution, folded into the convolutions when saved
+        (:mod:`cxrqa.train.batchnorm`; not in the paper).
+    patch_sampling : {"uniform", "roi"}
+        With ``patch`` input: training patches drawn uniformly, or in proportion to the share of
+        the lung ROI they cover, and tiles then weighted by that share when an image is scored.
+        Unused with ``whole`` input.
+    patches_per_image : int
+        With ``patch`` input: patches drawn from each image of a mini-batch; the image's score in
+        the loss is their mean, as at scoring time (Bosse et al. 2018). ``train.batch_size``
+        counts images, so a step sees ``batch_size * patches_per_image`` patches. Unused with
+        ``whole`` input.
+    """
+
+    epochs: int
+    input: Literal["whole", "patch"]
+    standardisation: Literal["fixed", "per_image", "local"]
+    batch_norm: bool
+    patch_sampling: Literal["uniform", "roi"]
+    patches_per_image: int
+
+
 @dataclass(frozen=True)
 class TrainParams:
     """Training of one model per dimension (stage ``train@<dimension>``; :mod:`cxrqa.train`).
+
+    The keys directly under ``train`` are shared by both dimensions; each dimension's own settings
+    are its subsection (:class:`DimensionTrainParams`), read with :meth:`for_dimension`.
 
     Attributes
     ----------
     seed : int
         Seeds weight initialisation, batch order and flips.
-    epochs : int or dict of str to int
-        Passes over the training split: one number for both dimensions, or one per dimension
-        (then every trained dimension must be listed); :meth:`epochs_for` reads it.
     batch_size : int
         Images per mini-batch.
     hflip : bool
@@ -325,74 +372,80 @@ class TrainParams:
         ``auto``: CUDA with bf16 autocast when present, else the CPU.
     num_threads : int
         CPU threads for torch (0 = torch's default).
-    input : dict of str to {"whole", "patch"}
-        Per dimension: ``whole`` images resized to ``model.train_size``, or random
-        ``model.train_size`` ``patch``-es of the full-resolution image (scored as the mean over
-        covering tiles). Dimensions not listed use ``whole``.
-    patch_sampling : {"uniform", "roi"}
-        With ``patch`` input: training patches drawn uniformly, or in proportion to the share of
-        the lung ROI they cover, and tiles then weighted by that share when an image is scored
-        (:mod:`cxrqa.scoring.tiles`).
-    patches_per_image : int
-        With ``patch`` input: patches drawn from each image of a mini-batch; the image's score
-        in the loss is their mean, as at scoring time (Bosse et al. 2018). ``batch_size`` counts
-        images, so a step sees ``batch_size * patches_per_image`` patches. Optional key, default 1.
-    standardisation : dict of str to {"fixed", "per_image", "local"}
-        Per dimension: ``fixed`` maps display values to [-1, 1] (absolute gray levels kept);
-        ``per_image`` gives each image zero mean and unit SD; ``local`` is a local contrast
-        normalisation (:func:`cxrqa.scoring.standardise`). Dimensions not listed use ``fixed``.
-    batch_norm : dict of str to bool
-        Per dimension: train with a BatchNorm after every convolution, folded into the
-        convolutions when saved (:mod:`cxrqa.train.batchnorm`; not in the paper, which trains far
-        longer). Dimensions not listed train with it.
     ema_decay : float
         Decay of the exponential moving average of the weights that is validated and kept
         (:mod:`cxrqa.train.ema`); 0 validates and keeps the raw weights.
     calibration : {"none", "linear"}
         ``linear``: equate each epoch's validation scores to the validation MOS (same mean and
         SD) and keep the map in the checkpoint (:mod:`cxrqa.train.calibration`).
+    gray_level, sharpness : DimensionTrainParams
+        Each dimension's own settings (``train.gray_level``, ``train.sharpness``).
+
+    Examples
+    --------
+    >>> from cxrqa.config import load_section
+    >>> train = load_section(None, "train")
+    >>> train.for_dimension("sharpness").input
+    'patch'
+    >>> train.with_dimension("sharpness", epochs=2).sharpness.epochs
+    2
     """
 
     seed: int
-    epochs: int | dict[str, int]
     batch_size: int
     hflip: bool
     device: Literal["auto", "cpu", "cuda"]
     num_threads: int
-    input: dict[str, Literal["whole", "patch"]]
-    patch_sampling: Literal["uniform", "roi"]
-    standardisation: dict[str, Literal["fixed", "per_image", "local"]]
-    batch_norm: dict[str, bool]
     ema_decay: float
     calibration: Literal["none", "linear"]
-    patches_per_image: int = 1
+    gray_level: DimensionTrainParams
+    sharpness: DimensionTrainParams
 
     def validate(self) -> None:
-        epochs = self.epochs.values() if isinstance(self.epochs, dict) else [self.epochs]
-        if self.patches_per_image < 1:
-            raise ValueError(f"'train.patches_per_image' must be at least 1, got {self.patches_per_image}")
-        if min(epochs, default=0) < 1 or self.batch_size < 1:
-            raise ValueError(
-                f"'train.epochs' and 'train.batch_size' must be at least 1, got {self.epochs} and {self.batch_size}"
-            )
+        if self.batch_size < 1:
+            raise ValueError(f"'train.batch_size' must be at least 1, got {self.batch_size}")
         if self.num_threads < 0:
             raise ValueError(f"'train.num_threads' must be 0 or more, got {self.num_threads}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"'train.ema_decay' must lie in [0, 1), got {self.ema_decay}")
-        per_dimension = set(self.epochs) if isinstance(self.epochs, dict) else set()
-        unknown = (set(self.input) | set(self.standardisation) | set(self.batch_norm) | per_dimension) - {"gray_level", "sharpness"}
-        if unknown:
-            raise ValueError(
-                f"'train.epochs' / 'train.input' / 'train.standardisation' / 'train.batch_norm' name unknown dimension(s) {sorted(unknown)}; use gray_level, sharpness"
-            )
+        for dimension in TRAINED_DIMENSIONS:
+            own = self.for_dimension(dimension)
+            for name in ("epochs", "patches_per_image"):
+                if getattr(own, name) < 1:
+                    raise ValueError(f"'train.{dimension}.{name}' must be at least 1, got {getattr(own, name)}")
 
-    def epochs_for(self, dimension: str) -> int:
-        """Epochs of ``dimension``'s training."""
-        if not isinstance(self.epochs, dict):
-            return self.epochs
-        if dimension not in self.epochs:
-            raise ValueError(f"'train.epochs' gives no number for {dimension!r} (it lists {sorted(self.epochs)})")
-        return self.epochs[dimension]
+    def for_dimension(self, dimension: str) -> DimensionTrainParams:
+        """The subsection ``train.<dimension>``.
+
+        Raises
+        ------
+        ValueError
+            When ``dimension`` is not one of :data:`TRAINED_DIMENSIONS`.
+        """
+        if dimension not in TRAINED_DIMENSIONS:
+            raise ValueError(f"no training subsection for {dimension!r}; use {', '.join(TRAINED_DIMENSIONS)}")
+        return getattr(self, dimension)
+
+    def shared(self) -> dict[str, Any]:
+        """The keys shared by both dimensions (every key but the subsections), by name."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in fields(self)
+            if field.name not in TRAINED_DIMENSIONS
+        }
+
+    def with_dimension(self, dimension: str, **changes: Any) -> TrainParams:
+        """A checked copy with ``changes`` applied to the subsection ``train.<dimension>``.
+
+        Raises
+        ------
+        ValueError
+            When a changed value breaks a rule of :meth:`validate`.
+        """
+        subsection = replace(self.for_dimension(dimension), **changes)
+        changed = replace(self, **{dimension: subsection})
+        changed.validate()
+        return changed
 
 
 @dataclass(frozen=True)
@@ -457,14 +510,14 @@ class ReportParams:
         on the validation split).
     """
 
-    split: str = "test"
-    positive_class: Literal["acceptable", "non_acceptable"] = "acceptable"
-    confidence: float = 0.95
-    n_resamples: int = 2000
-    seed: int = 20221031
-    n_sample_images: int = 8
-    dpi: int = 150
-    n_features: int = 3
+    split: str
+    positive_class: Literal["acceptable", "non_acceptable"]
+    confidence: float
+    n_resamples: int
+    seed: int
+    n_sample_images: int
+    dpi: int
+    n_features: int
 
     def validate(self) -> None:
         if not 0.5 <= self.confidence < 1.0:
@@ -501,12 +554,12 @@ class BaselinesParams:
         Worker processes computing the features (0 = one per CPU core).
     """
 
-    regressors: tuple[str, ...] = ("gradient_boosting", "random_forest", "ridge")
-    n_estimators: int = 300
-    ridge_alphas: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
-    brisque: bool = True
-    seed: int = 20221031
-    workers: int = 0
+    regressors: tuple[str, ...]
+    n_estimators: int
+    ridge_alphas: tuple[float, ...]
+    brisque: bool
+    seed: int
+    workers: int
 
     def validate(self) -> None:
         known = ("gradient_boosting", "random_forest", "ridge")

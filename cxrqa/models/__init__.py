@@ -6,11 +6,11 @@ Build everything from the ``model`` section of ``params.yaml``:
 >>> params = ModelParams(
 ...     stem_channels=32, hc_channels=(64, 128, 256, 512), sip_channels=64, fc_hidden=128,
 ...     unet_channels=(16, 32, 64), train_size=(768, 512), use_attention=True,
-...     attention_mode="residual", init_score=5.5,
+...     attention_mode="residual", sip_pooling="max",
 ...     loss=LossParams(kind="l_alpha", alpha=1.0, aux_weight=0.1, roi_weight=0.0),
 ...     optim=OptimParams(base_lr=1e-3, min_lr=3e-5, decay=0.8, decay_steps=100.0,
 ...                       beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0))
->>> model = build_model(params)
+>>> model = build_model(params, init_score=5.5)
 >>> model.sip_repeats
 (5, 4, 3, 2)
 >>> loss_fn = build_loss(params)
@@ -76,8 +76,19 @@ __all__ = [
 ]
 
 
-def build_model(params: ModelParams, *, in_chans: int = 1) -> CaHDCRGA:
-    """A fresh :class:`CaHDCRGA` from the ``model`` section."""
+def build_model(params: ModelParams, *, init_score: float, in_chans: int = 1) -> CaHDCRGA:
+    """A fresh :class:`CaHDCRGA` from the ``model`` section.
+
+    Parameters
+    ----------
+    params : ModelParams
+        The ``model`` section (architecture).
+    init_score : float
+        Initial bias of the score layers; training passes the training split's mean MOS, and
+        the model's configuration (hence its checkpoint) records it.
+    in_chans : int
+        Input channels.
+    """
     return CaHDCRGA(
         in_chans=in_chans,
         stem_channels=params.stem_channels,
@@ -88,7 +99,7 @@ def build_model(params: ModelParams, *, in_chans: int = 1) -> CaHDCRGA:
         train_size=params.train_size,
         use_attention=params.use_attention,
         attention_mode=params.attention_mode,
-        init_score=params.init_score,
+        init_score=init_score,
         sip_pooling=params.sip_pooling,
     )
 

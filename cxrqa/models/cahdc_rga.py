@@ -46,8 +46,9 @@ Interpretations and deviations (the paper's figures are not fully specified)
   when the shorter side would then fall below 8 (an aspect ratio no single R_i serves). A level
   already 15 pixels or less a side gets R_i = 0 even when it is below 8 (small training sizes).
 - ReLU follows every convolution of the SiPNets, including the 1x1 reduction.
-- The biases of FC1..FC4 and FC6 start at ``init_score`` (5.5, the middle of the 1-10 scale) so that
-  the L_alpha loss, which divides by the target, starts from sensible predictions.
+- The biases of FC1..FC4 and FC6 start at ``init_score`` (by default 5.5, the middle of the 1-10
+  scale; training passes the training split's mean MOS) so that the L_alpha loss, which divides by
+  the target, starts from sensible predictions.
 - ``use_attention=False`` drops the UNet entirely (ablation: plain CaHDC with a ResNet stem).
 - Inputs smaller than :data:`MIN_INPUT_SIDE` pixels a side are refused: O4 would be 4 x 4 or less
   and padding would dominate every SiPNet.

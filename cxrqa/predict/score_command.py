@@ -29,8 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "malformed, or one that records the other dimension (swapped folders), stops the run.\n"
             "Preprocessing (decode, crop, resize): the 'preprocess' section of --params when given; "
             "without it, the section the checkpoints record, if they do (checkpoints trained so far "
-            "record none); otherwise the built-in defaults, which are those of the repository's "
-            "params.yaml. No params.yaml is needed.\n"
+            "record none); otherwise the packaged defaults (cxrqa/config/defaults.yaml, a copy of the "
+            "repository's params.yaml). No params.yaml is needed.\n"
             "Writes: --out CSV with file, image_id, gray_level, sharpness, seconds (decode, crop, "
             "resize and both models), and beside it <out>.errors.csv listing the files that could not "
             "be used, with the reason. Exits non-zero only when no file could be scored."
@@ -145,8 +145,8 @@ def preprocess_params(params: Path | None, models: Path, checkpoints: dict[str, 
     1. The ``preprocess`` section of the parameter file ``params``, when one is given.
     2. The ``preprocess`` section the checkpoints' ``params`` record (the models trained so far
        record none); when both record one they must agree.
-    3. The built-in defaults of :class:`cxrqa.config.schema.PreprocessParams`, which equal the
-       repository's ``params.yaml`` (a test keeps them equal).
+    3. The packaged defaults (:data:`cxrqa.config.PACKAGED_DEFAULTS`), a copy of the
+       repository's ``params.yaml`` (a test keeps them identical).
 
     Parameters
     ----------

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="checkpoint folder")
     parser.add_argument("--logs", help="DVCLive folder (default: no logging)")
     add_params_option(parser, "model", "train")
-    parser.add_argument("--epochs", type=int, help="override train.epochs for this dimension")
+    parser.add_argument("--epochs", type=int, help="override train.<dimension>.epochs")
     add_progress_option(parser)
     parser.set_defaults(func=run)
 
@@ -46,13 +46,14 @@ def run(args: argparse.Namespace) -> int:
     from cxrqa.train.loop import train_dimension
 
     model_params = load_section(args.params, "model")
-    # One number overrides the per-dimension mapping: only this dimension is trained.
-    train_params = load_section(args.params, "train", {"epochs": args.epochs})
+    train_params = load_section(args.params, "train")
+    if args.epochs is not None:
+        train_params = train_params.with_dimension(args.dimension, epochs=args.epochs)
+    own = train_params.for_dimension(args.dimension)
     # Patch training keeps the full preprocessed resolution; whole-image training resizes once.
-    size = None if train_params.input.get(args.dimension) == "patch" else tuple(model_params.train_size)
-    mode = train_params.standardisation.get(args.dimension, "fixed")
-    train_set = load_image_set(args.processed, args.ratings, args.dimension, ("train",), size, mode)
-    val_set = load_image_set(args.processed, args.ratings, args.dimension, ("validation",), size, mode)
+    size = None if own.input == "patch" else tuple(model_params.train_size)
+    train_set = load_image_set(args.processed, args.ratings, args.dimension, ("train",), size, own.standardisation)
+    val_set = load_image_set(args.processed, args.ratings, args.dimension, ("validation",), size, own.standardisation)
     result = train_dimension(
         dimension=args.dimension,
         train_set=train_set,

@@ -13,13 +13,18 @@ the logged validation metrics are those of the equated scores, and the kept chec
 folded into its last layer. A resumed run ends exactly where an uninterrupted one with the same seed ends on the CPU,
 because all randomness comes from generators whose states are checkpointed.
 
-Inputs (``train.input``, per dimension): ``whole`` trains on whole images resized to
+Inputs (``train.<dimension>.input``): ``whole`` trains on whole images resized to
 ``model.train_size`` and scores them the same way (gray-level judges the whole film's tone
 scale); ``patch`` trains on random ``model.train_size`` patches of the full-resolution
 preprocessed image, as the paper did, and scores an image as the mean over the tiles that cover it
 (:mod:`cxrqa.scoring.tiles`), so that the SiPNets' global max pooling sees the same extent in
 training and scoring (sharpness lives in fine detail that downsampling removes). The score
-layers' biases start at the training split's mean MOS rather than at ``model.init_score``.
+layers' biases start at the training split's mean MOS.
+
+A dimension's run reads the ``model`` section, the keys shared by the ``train`` section
+(:meth:`~cxrqa.config.schema.TrainParams.shared`) and its own subsection ``train.<dimension>``
+only; :func:`run_key` and the stage's ``params`` in ``dvc.yaml`` cover exactly these, so a change
+to one dimension's settings neither restarts nor reruns the other's training.
 """
 
 from __future__ import annotations
@@ -29,14 +34,14 @@ import json
 import shutil
 import time
 from contextlib import nullcontext
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypedDict
 
 import numpy as np
 import torch
 
-from cxrqa.config.schema import ModelParams, TrainParams
+from cxrqa.config.schema import DimensionTrainParams, ModelParams, TrainParams
 from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
 from cxrqa.models.inference import FusedCPUForward
 from cxrqa.progress import progress_bar
@@ -48,20 +53,46 @@ from cxrqa.train.ema import WeightAverage
 from cxrqa.train.metrics import agreement
 from cxrqa.train.patches import position_weights, random_patches
 
-__all__ = ["TrainResult", "run_key", "train_dimension"]
+__all__ = ["TrainResult", "dimension_params", "run_key", "train_dimension"]
 
 LAST = "last.pt"
 BEST = "best.pt"
 
 
 def run_key(model_params: ModelParams, train_params: TrainParams, dimension: str, image_ids: list[str]) -> str:
-    """Fingerprint of what a checkpoint may be resumed with (parameters, dimension, images)."""
+    """Fingerprint of what a checkpoint may be resumed with.
+
+    Parameters
+    ----------
+    model_params, train_params : ModelParams, TrainParams
+        The ``model`` and ``train`` sections; of ``train`` only the shared keys and the subsection
+        of ``dimension`` enter the key, so another dimension's settings do not change it.
+    dimension : str
+        The trained dimension.
+    image_ids : list of str
+        The training and validation images, in order.
+
+    Returns
+    -------
+    str
+        16 hexadecimal digits of a SHA-256 of these values.
+    """
     payload = json.dumps(
-        {"model": asdict(model_params), "train": asdict(train_params), "dimension": dimension, "images": image_ids},
+        {"model": asdict(model_params), "train": dimension_params(train_params, dimension), "dimension": dimension, "images": image_ids},
         sort_keys=True,
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def dimension_params(train_params: TrainParams, dimension: str) -> dict[str, Any]:
+    """The part of the ``train`` section that ``dimension``'s training reads, as plain values.
+
+    The shared keys by name and the subsection under ``dimension``, e.g.
+    ``{"seed": ..., "batch_size": ..., "sharpness": {"epochs": ..., ...}}``: what the run key
+    hashes, the checkpoint records and DVCLive logs.
+    """
+    return {**train_params.shared(), dimension: asdict(train_params.for_dimension(dimension))}
 
 
 class TrainResult(TypedDict):
@@ -75,20 +106,15 @@ class TrainResult(TypedDict):
     device: str
 
 
-def _preprocessing(model_params: ModelParams, train_params: TrainParams, dimension: str) -> dict[str, Any]:
+def _preprocessing(model_params: ModelParams, own: DimensionTrainParams) -> dict[str, Any]:
     """The checkpoint's ``preprocessing``: how a scorer turns a preprocessed image into inputs."""
-    input_mode = train_params.input.get(dimension, "whole")
-    return InputSpec(
-        input_size=tuple(model_params.train_size),
-        input_mode=input_mode,
-        standardisation=train_params.standardisation.get(dimension, "fixed"),
-        tile_weighting=train_params.patch_sampling if input_mode == "patch" else "uniform",
-    ).to_dict()
+    return InputSpec.from_params(model_params, own).to_dict()
 
 
 def _plain_copy(model, model_params: ModelParams):
-    """The trained network as it is saved: a fresh CaHDC-RGA on the CPU with any norms folded in."""
-    plain = build_model(model_params)
+    """The trained network as it is saved: a fresh CaHDC-RGA on the CPU with any norms folded in
+    (and the initial score the trained one was built with, which its configuration records)."""
+    plain = build_model(model_params, init_score=model.config["init_score"])
     if hasattr(model, NORMS_ATTRIBUTE):
         fold_batchnorm(model, plain)
     else:
@@ -152,10 +178,11 @@ def train_dimension(
         ``gray_level`` or ``sharpness`` (recorded in the checkpoints).
     train_set, val_set : ImageSet
         Training and validation images: at ``model_params.train_size`` when
-        ``train_params.input[dimension]`` is ``whole``; at full preprocessed resolution when it is
+        ``train.<dimension>.input`` is ``whole``; at full preprocessed resolution when it is
         ``patch`` (random patches of ``train_size`` in training, covering tiles in validation).
     model_params, train_params : ModelParams, TrainParams
-        The ``model`` and ``train`` sections.
+        The ``model`` and ``train`` sections (of ``train``, the shared keys and the subsection of
+        ``dimension`` are read).
     out_dir : path
         Receives ``best.pt`` and ``last.pt``.
     log_dir : path, optional
@@ -166,6 +193,7 @@ def train_dimension(
         Show a progress bar per epoch.
     """
     out_dir = Path(out_dir)
+    own = train_params.for_dimension(dimension)
     key = run_key(model_params, train_params, dimension, train_set.image_ids + val_set.image_ids)
     device = select_device(None if train_params.device == "auto" else train_params.device)
     if device.type == "cpu" and train_params.num_threads > 0:
@@ -177,8 +205,8 @@ def train_dimension(
     # Score layers start at the training MOS mean: Adam moves a bias by about the learning rate per
     # step, so starting 2-3 points away from the targets costs thousands of steps a CPU run lacks.
     start_score = round(float(train_set.targets.mean()), 4)
-    model = build_model(replace(model_params, init_score=start_score))
-    if train_params.batch_norm.get(dimension, True):
+    model = build_model(model_params, init_score=start_score)
+    if own.batch_norm:
         attach_batchnorm(model)
     model = prepare_model(model, device)
     model.train()
@@ -208,17 +236,16 @@ def train_dimension(
 
     live = _open_live(log_dir, resumed)
     if live is not None and not resumed:
-        live.log_params({"dimension": dimension, **{f"train.{k}": v for k, v in asdict(train_params).items()}})
+        live.log_params({"dimension": dimension, "train": dimension_params(train_params, dimension)})
     use_rois = model_params.loss.roi_weight > 0 and train_set.rois is not None
-    input_mode = train_params.input.get(dimension, "whole")
-    patch_size = tuple(model_params.train_size) if input_mode == "patch" else None
-    roi_guided = patch_size is not None and train_params.patch_sampling == "roi"
+    patch_size = tuple(model_params.train_size) if own.input == "patch" else None
+    roi_guided = patch_size is not None and own.patch_sampling == "roi"
     if roi_guided and (train_set.rois is None or val_set.rois is None):
-        raise ValueError("train.patch_sampling is 'roi' but some images have no ROI mask (processed/rois/)")
+        raise ValueError(f"train.{dimension}.patch_sampling is 'roi' but some images have no ROI mask (processed/rois/)")
     corner_weights = position_weights(train_set.rois, patch_size) if roi_guided else None
-    patches_per_image = train_params.patches_per_image if patch_size is not None else 1
+    patches_per_image = own.patches_per_image if patch_size is not None else 1
     batch_size = train_params.batch_size
-    epochs = train_params.epochs_for(dimension)
+    epochs = own.epochs
     started = time.perf_counter()
     for epoch in range(state["epoch"] + 1, epochs + 1):
         model.train()
@@ -277,7 +304,7 @@ def train_dimension(
                 live.next_step()
             if metrics["icc"] > state["best_icc"]:
                 state["best_icc"], state["best_epoch"] = metrics["icc"], epoch
-                _save_best(out_dir / BEST, validated, replace(model_params, init_score=start_score), train_params, dimension, record)
+                _save_best(out_dir / BEST, validated, model_params, train_params, dimension, record)
         torch.save(
             {
                 "run_key": key,
@@ -303,15 +330,17 @@ def train_dimension(
 def _save_best(
     path: Path, model, model_params: ModelParams, train_params: TrainParams, dimension: str, record: dict
 ) -> None:
-    from cxrqa.config import as_dict
     from cxrqa.models import save_checkpoint
 
     cpu_model = _plain_copy(model, model_params)
     if "calibration_slope" in record:
         fold_into_score_layer(cpu_model.fc6, record["calibration_slope"], record["calibration_intercept"])
-    params = {"model": json.loads(json.dumps(asdict(model_params), default=str)), "train": as_dict(train_params)}
+    params = {
+        "model": json.loads(json.dumps(asdict(model_params), default=str)),
+        "train": json.loads(json.dumps(dimension_params(train_params, dimension), default=str)),
+    }
     save_checkpoint(
-        path, cpu_model, params, _preprocessing(model_params, train_params, dimension),
+        path, cpu_model, params, _preprocessing(model_params, train_params.for_dimension(dimension)),
         {"dimension": dimension, **record},
     )
 

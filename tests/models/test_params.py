@@ -48,7 +48,7 @@ def test_make_paper_gpu_sets_the_papers_configuration(section, tmp_path):
     optim = params.optim
     assert (optim.base_lr, optim.min_lr, optim.decay, optim.decay_steps) == (1e-3, 3e-5, 0.8, 100.0)
     assert (optim.beta1, optim.beta2, optim.eps) == (0.9, 0.999, 1e-8)
-    model = build_model(params)
+    model = build_model(params, init_score=5.5)
     assert model.sip_repeats == (5, 4, 3, 2)
     assert build_loss(params).aux_weight == 0.1
     optimizer, _ = build_optimizer(model, params)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pydicom.encaps import encapsulate
 
-from cxrqa.config.schema import PreprocessParams
+from cxrqa.config import load_section
 from cxrqa.preprocess.pipeline import collect_inputs, make_tasks, preprocess_many
 from tests.preprocess.conftest import chest_like, write_dicom
 
@@ -60,7 +60,7 @@ EXPECTED = {
 @pytest.mark.parametrize("workers", [1, 2])
 def test_every_unusable_file_gives_one_line_and_the_batch_goes_on(bad_folder, tmp_path, workers):
     out = tmp_path / f"out{workers}"
-    manifest, errors = preprocess_many(make_tasks(collect_inputs([bad_folder])), out, PreprocessParams(), workers=workers, progress=False)
+    manifest, errors = preprocess_many(make_tasks(collect_inputs([bad_folder])), out, load_section(None, "preprocess"), workers=workers, progress=False)
     assert sorted(manifest["image_id"]) == ["good", "zz_good_again"]
     written = pd.read_csv(out / "errors.csv")
     assert list(written.columns) == ["file", "reason", "detail"]
@@ -76,5 +76,5 @@ def test_missing_plugin_is_reported_as_no_decoder(tmp_path, testdata, monkeypatc
     decoder = base.get_decoder("1.2.840.10008.1.2.4.90")
     monkeypatch.setattr(type(decoder), "is_available", property(lambda self: False))
     shutil.copy(testdata("RG1_J2KR.dcm"), tmp_path / "j2k.dcm")
-    _, errors = preprocess_many(make_tasks([tmp_path / "j2k.dcm"]), tmp_path / "out", PreprocessParams(), workers=1, progress=False)
+    _, errors = preprocess_many(make_tasks([tmp_path / "j2k.dcm"]), tmp_path / "out", load_section(None, "preprocess"), workers=1, progress=False)
     assert errors["reason"].tolist() == ["no_decoder"]

@@ -24,7 +24,7 @@ from PIL import Image
 from pydicom.encaps import encapsulate, generate_frames
 from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit, JPEGLosslessSV1, RLELossless
 
-from cxrqa.config.schema import PreprocessParams
+from cxrqa.config import load_section
 from cxrqa.io.batch import Failure, Limits, map_files
 from cxrqa.io.errors import REASONS, UnusableImage
 from cxrqa.io.inputs import Skipped, walk_inputs
@@ -32,7 +32,7 @@ from cxrqa.io.read import read_radiograph
 from cxrqa.preprocess.pipeline import collect_inputs, make_tasks, preprocess_many
 from tests.fuzz import corpus
 
-SMALL = PreprocessParams(min_size=64, height=96, width=64)
+SMALL = load_section(None, "preprocess", {"min_size": 64, "height": 96, "width": 64})
 
 
 @pytest.fixture(scope="module")

@@ -51,5 +51,7 @@ def tiny_params():
     model = replace(
         model, stem_channels=4, hc_channels=(8, 8, 16, 16), sip_channels=8, fc_hidden=8, unet_channels=(4, 4, 8), train_size=(64, 64)
     )
-    train = replace(load_section(PARAMS, "train"), epochs=3, batch_size=4, num_threads=1)
+    train = replace(load_section(PARAMS, "train"), batch_size=4, num_threads=1)
+    for dimension in ("gray_level", "sharpness"):
+        train = train.with_dimension(dimension, epochs=3)
     return model, train

@@ -39,18 +39,22 @@ def test_missing_split_is_a_clear_error(tiny_study):
 
 
 def run(sets, tiny_params, tmp_path, name, overrides=None, **kwargs):
+    """Train sharpness; ``overrides`` change shared ``train`` keys, and ``train.sharpness`` keys
+    when given as ``{"sharpness": {...}}``."""
     model, train = tiny_params
-    train = replace(train, **(overrides or {}))
+    overrides = dict(overrides or {})
+    train = replace(train, **{k: v for k, v in overrides.items() if k != "sharpness"})
+    train = train.with_dimension("sharpness", **overrides.get("sharpness", {}))
     return train_dimension(
         dimension="sharpness", train_set=sets[0], val_set=sets[1], model_params=model, train_params=train,
         out_dir=tmp_path / name, log_dir=tmp_path / f"{name}_logs", progress=False, **kwargs,
     )
 
 
-RAW = {"ema_decay": 0.0, "calibration": "none", "batch_norm": {"sharpness": False}}
+RAW = {"ema_decay": 0.0, "calibration": "none", "sharpness": {"batch_norm": False}}
 VARIANTS = {
     "raw_weights": RAW,
-    "batch_norm": {**RAW, "batch_norm": {"sharpness": True}},
+    "batch_norm": {**RAW, "sharpness": {"batch_norm": True}},
     "weight_average": {**RAW, "ema_decay": 0.9},
     "equated": {**RAW, "calibration": "linear"},
 }
@@ -104,7 +108,7 @@ def test_changed_parameters_start_afresh(sets, tiny_params, tmp_path):
     run(sets, tiny_params, tmp_path, "a", stop_after_epoch=1)
     other = train_dimension(
         dimension="sharpness", train_set=sets[0], val_set=sets[1], model_params=model,
-        train_params=replace(train, seed=train.seed + 1, epochs=1), out_dir=tmp_path / "a", progress=False,
+        train_params=replace(train, seed=train.seed + 1).with_dimension("sharpness", epochs=1), out_dir=tmp_path / "a", progress=False,
     )
     assert other["epochs_run"] == 1 and other["best_epoch"] == 1
 
@@ -112,3 +116,31 @@ def test_changed_parameters_start_afresh(sets, tiny_params, tmp_path):
 def test_agreement_is_honest_for_constant_predictions():
     mos = np.array([4.0, 6.0, 8.0])
     assert agreement(np.full(3, 6.0), mos)["icc"] == 0.0
+
+
+def test_run_key_sees_shared_keys_and_its_own_subsection_only(tiny_params):
+    """Another dimension's settings neither restart nor change a run (dvc.yaml's params match)."""
+    from cxrqa.train.loop import run_key
+
+    model, train = tiny_params
+    images = ["CXR0001", "CXR0002"]
+
+    def key(params, dimension="gray_level"):
+        return run_key(model, params, dimension, images)
+
+    assert key(train.with_dimension("sharpness", epochs=16)) == key(train)
+    assert key(train.with_dimension("sharpness", batch_norm=True)) == key(train)
+    assert key(train.with_dimension("gray_level", epochs=16)) != key(train)
+    assert key(replace(train, batch_size=train.batch_size + 1)) != key(train)
+    assert run_key(replace(model, fc_hidden=model.fc_hidden + 1), train, "gray_level", images) != key(train)
+    assert key(train, "sharpness") != key(train)
+
+
+def test_checkpoint_records_the_parameters_its_run_read(sets, tiny_params, tmp_path):
+    run(sets, tiny_params, tmp_path, "m", {"sharpness": {"epochs": 1}})
+    checkpoint = load_checkpoint(tmp_path / "m" / "best.pt")
+    _, train = tiny_params
+    assert checkpoint.params["train"] == {**train.shared(), "sharpness": {**vars(train.sharpness), "epochs": 1}}
+    assert "init_score" not in checkpoint.params["model"]
+    # the architecture still records the initial score the weights were built with
+    assert checkpoint.model.config["init_score"] == round(float(sets[0].targets.mean()), 4)

@@ -65,7 +65,7 @@ def test_roi_guided_sampling_is_seeded_and_survives_an_empty_roi(numbered_images
 def test_patch_trained_checkpoint_scores_with_roi_weights(tiny_study, tiny_params, tmp_path):
     processed, ratings = tiny_study
     model, train = tiny_params
-    train = replace(train, input={"sharpness": "patch"}, patch_sampling="roi", standardisation={"sharpness": "per_image"}, epochs=2)
+    train = train.with_dimension("sharpness", input="patch", patch_sampling="roi", standardisation="per_image", epochs=2)
     train_dimension(
         dimension="sharpness",
         train_set=load_image_set(processed, ratings, "sharpness", ("train",), None, "per_image"),
@@ -90,7 +90,7 @@ def test_patch_trained_checkpoint_scores_with_roi_weights(tiny_study, tiny_param
 def test_roi_weighted_model_without_rois_is_a_clear_error(tiny_study, tiny_params, tmp_path):
     processed, ratings = tiny_study
     model, train = tiny_params
-    train = replace(train, input={"sharpness": "patch"}, patch_sampling="roi", epochs=1)
+    train = train.with_dimension("sharpness", input="patch", patch_sampling="roi", epochs=1)
     train_dimension(
         dimension="sharpness",
         train_set=load_image_set(processed, ratings, "sharpness", ("train",), None),
@@ -115,12 +115,12 @@ def test_several_patches_per_image_are_scored_as_their_mean(tiny_study, tiny_par
 
     processed, ratings = tiny_study
     model_params, train = tiny_params
-    train = replace(train, input={"sharpness": "patch"}, patch_sampling="roi", epochs=1, batch_size=4, patches_per_image=3)
+    train = replace(train, batch_size=4).with_dimension("sharpness", input="patch", patch_sampling="roi", epochs=1, patches_per_image=3)
     forwards, losses = [], []
     build_model, build_loss = loop.build_model, loop.build_loss
 
-    def recording_model(params):
-        network = build_model(params)
+    def recording_model(params, **kwargs):
+        network = build_model(params, **kwargs)
         network.register_forward_hook(lambda module, args, out: forwards.append((args[0].shape, out.score.detach().clone())) if module.training else None)
         return network
 
@@ -151,5 +151,5 @@ def test_several_patches_per_image_are_scored_as_their_mean(tiny_study, tiny_par
 
 def test_patches_per_image_must_be_positive(tiny_params):
     _, train = tiny_params
-    with pytest.raises(ValueError, match="patches_per_image"):
-        replace(train, patches_per_image=0).validate()
+    with pytest.raises(ValueError, match="train.sharpness.patches_per_image"):
+        train.with_dimension("sharpness", patches_per_image=0)
