@@ -2,7 +2,7 @@
 
 The paper's CaHDC-RGA has no normalisation layers. Trained from scratch without them, the
 network needs far more iterations than a CPU run can afford (it underfits in tens of epochs).
-With ``train.batch_norm: true`` a :class:`torch.nn.BatchNorm2d` follows every convolution and
+With ``train.<dimension>.batch_norm: true`` a :class:`torch.nn.BatchNorm2d` follows every convolution and
 up-convolution during training (attached as forward hooks, so the network's structure is
 unchanged); when a checkpoint is saved each normalisation is folded into its convolution's weights
 and bias (Ioffe & Szegedy 2015; the standard inference-time fusion), so the saved model is the
