@@ -8,12 +8,14 @@
 # majority acceptability call (ROC). All logic lives in `cxrqa.report` and `cxrqa.stats`.
 
 # %% tags=["parameters"]
-out = "reports"
-ratings = "data/raw/ratings.csv"
-acceptability = "data/raw/acceptability.csv"
-splits = "data/processed/splits.csv"
-predictions = "results/predictions"
-metrics = "reports/metrics.json"
+# Paths: given by dvc.yaml (stage report@agreement) or -p; None means required.
+out = None  # report folder
+ratings = None  # the readers' 1-10 scores (data/raw/ratings.csv)
+acceptability = None  # the acceptability calls (data/raw/acceptability.csv)
+splits = None  # image -> split (data/processed/splits.csv)
+predictions = None  # folder of <dimension>.csv from the predict stages (results/predictions)
+metrics = None  # the headline metrics file (reports/metrics.json)
+# Analysis: defaults of params.yaml's report section.
 split = "test"
 positive_class = "acceptable"
 confidence = 0.95
@@ -24,21 +26,13 @@ dpi = 150
 # %%
 from IPython.display import Markdown, display
 
-from cxrqa.report import agreement, inputs, paper, plots
+from cxrqa.report import agreement, inputs, plots
 from cxrqa.report.output import ReportWriter, write_metrics
 
 writer = ReportWriter(out, "agreement", dpi=dpi)
 mos = inputs.load_mos(ratings, splits)
-predicted = inputs.load_predictions(predictions)
-pairs = (
-    predicted[predicted["split"] == split][["dimension", "image_id", "score", "seconds_per_image"]]
-    .merge(mos[["dimension", "image_id", "mos"]], on=["dimension", "image_id"], how="inner", validate="one_to_one")
-    .merge(inputs.reference_standard(acceptability)[["dimension", "image_id", "acceptable"]], on=["dimension", "image_id"], how="left")
-    .sort_values(["dimension", "image_id"], kind="mergesort")
-    .reset_index(drop=True)
-)
-convention = agreement.CONVENTIONS[positive_class][2]
-display(Markdown(f"Split **{split}**: {pairs.groupby('dimension').size().to_dict()} images. ROC convention in every table: **{convention}**."))
+pairs = agreement.model_pairs(inputs.load_predictions(predictions), mos, inputs.reference_standard(acceptability), split=split)
+display(Markdown(agreement.describe_split(pairs, split=split, positive_class=positive_class)))
 
 # %% [markdown]
 # ## Table 3: model vs the readers' MOS
@@ -59,19 +53,11 @@ display(writer.table(stats, "table3_statistics"))
 # (approximate, Bland & Altman 1999), difference = model - MOS.
 
 # %%
-bands, lines = [], []
-for dimension, part in pairs.groupby("dimension", sort=True):
-    band, line = agreement.regression_band(part["mos"], part["score"], confidence=confidence)
-    bands.append(band.assign(dimension=dimension))
-    lines.append({"dimension": dimension, **line})
-bands = agreement.pd.concat(bands, ignore_index=True)
-lines = agreement.pd.DataFrame(lines)
+bands, lines = agreement.regression_lines(pairs, confidence=confidence)
 display(writer.table(lines, "fig9_regression_lines"))
 display(writer.figure(plots.regression_plot(pairs, bands, lines), "fig9ab_regression"))
 display(writer.figure(plots.bland_altman_plot(pairs, stats), "fig9cd_bland_altman"))
-for dimension, part in pairs.groupby("dimension", sort=True):
-    _ = writer.plot_data(part[["image_id", "mos", "score"]], f"scatter_{dimension}")
-    _ = writer.plot_data(part.assign(mean=(part["score"] + part["mos"]) / 2, difference=part["score"] - part["mos"])[["image_id", "mean", "difference"]], f"bland_altman_{dimension}")
+_ = writer.plot_data_each(agreement.scatter_plot_data(pairs))
 
 # %% [markdown]
 # ## Figure 10: ROC against the majority acceptability call
@@ -85,25 +71,15 @@ for dimension, part in pairs.groupby("dimension", sort=True):
 roc_result, curves = agreement.roc_analysis(pairs, positive_class=positive_class, confidence=confidence)
 display(writer.table(roc_result, "fig10_roc_statistics"))
 display(writer.table(agreement.convention_table(pairs, used=positive_class, confidence=confidence), "fig10_conventions"))
-display(writer.figure(plots.roc_plot(curves, roc_result, convention=convention), "fig10_roc"))
-for dimension, part in curves.groupby("dimension", sort=True):
-    _ = writer.plot_data(part[["fpr", "sensitivity", "threshold"]].replace([float("inf"), float("-inf")], float("nan")), f"roc_{dimension}")
+display(writer.figure(plots.roc_plot(curves, roc_result, convention=agreement.convention_words(positive_class)), "fig10_roc"))
+_ = writer.plot_data_each(agreement.roc_plot_data(curves))
 
 # %% [markdown]
 # ## The paper's published figures against ours
 
 # %%
-headline = agreement.headline(stats, roc_result)
-ours = {(dimension, key): value for dimension, values in headline.items() for key, value in values.items()}
-for dimension, part in pairs.groupby("dimension", sort=True):
-    ours.update({
-        (dimension, "test_mos_mean"): part["mos"].mean(), (dimension, "test_mos_sd"): part["mos"].std(ddof=1),
-        (dimension, "test_model_mean"): part["score"].mean(), (dimension, "test_model_sd"): part["score"].std(ddof=1),
-    })
-display(writer.table(paper.paper_vs_ours(ours, convention=convention), "paper_vs_ours"))
+display(writer.table(agreement.paper_comparison(stats, roc_result, pairs, positive_class=positive_class), "paper_vs_ours"))
 
 # %%
-for dimension in headline:
-    headline[dimension]["seconds_per_image"] = float(pairs.loc[pairs["dimension"] == dimension, "seconds_per_image"].mean())
-write_metrics(metrics, {**headline, "split": split, "positive_class": positive_class})
+write_metrics(metrics, agreement.headline_metrics(stats, roc_result, pairs, split=split, positive_class=positive_class))
 display(Markdown(f"Headline metrics written to `{metrics}`."))

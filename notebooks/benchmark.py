@@ -10,14 +10,16 @@
 # and `cxrqa.stats`.
 
 # %% tags=["parameters"]
-out = "reports"
-ratings = "data/raw/ratings.csv"
-acceptability = "data/raw/acceptability.csv"
-splits = "data/processed/splits.csv"
-predictions = "results/predictions"
-baselines = "results/baselines.csv"
-ablations = "results/ablations"  # folder of <name>/<dimension>.csv; skipped when absent
-metrics = "reports/metrics/benchmark.json"
+# Paths: given by dvc.yaml (stage report@benchmark) or -p; None means required.
+out = None  # report folder
+ratings = None  # the readers' 1-10 scores (data/raw/ratings.csv)
+acceptability = None  # the acceptability calls (data/raw/acceptability.csv)
+splits = None  # image -> split (data/processed/splits.csv)
+predictions = None  # folder of <dimension>.csv from the predict stages (results/predictions)
+baselines = None  # the baselines stage's scores (results/baselines.csv)
+ablations = None  # folder of <name>/<dimension>.csv (results/ablations); skipped when absent
+metrics = None  # this report's metrics file (reports/metrics/benchmark.json)
+# Analysis: defaults of params.yaml's report section.
 split = "test"
 positive_class = "acceptable"
 confidence = 0.95
@@ -30,7 +32,7 @@ n_features = 3  # single classical measures shown per dimension, chosen on the v
 from IPython.display import Markdown, display
 
 from cxrqa.report import benchmark, forest, inputs
-from cxrqa.report.agreement import CONVENTIONS
+from cxrqa.report.agreement import convention_words
 from cxrqa.report.output import ReportWriter, write_metrics
 
 writer = ReportWriter(out, "benchmark", dpi=dpi)
@@ -40,8 +42,7 @@ reference = inputs.reference_standard(acceptability)
 model = inputs.load_predictions(predictions)
 classical = benchmark.load_baselines(baselines)
 ablation, ablation_notes = benchmark.load_ablations(ablations)
-convention = CONVENTIONS[positive_class][2]
-display(Markdown("**Ablations** (`" + str(ablations) + "`):\n\n" + "\n".join(f"- {note}" for note in ablation_notes)))
+display(Markdown(benchmark.describe_ablations(ablations, ablation_notes)))
 
 # %% [markdown]
 # ## The single features
@@ -53,8 +54,7 @@ display(Markdown("**Ablations** (`" + str(ablations) + "`):\n\n" + "\n".join(f"-
 features = benchmark.best_features(classical, n=n_features, split="validation")
 display(writer.table(features, "chosen_features"))
 scores = benchmark.method_scores(model, classical, features, ablation, mos, reader_ratings, split=split)
-display(Markdown(f"Split **{split}**: {scores[scores['family'] == 'model'].groupby('dimension').size().to_dict()} images. "
-                 f"ROC convention in every table: **{convention}**."))
+display(Markdown(benchmark.describe_split(scores, split=split, positive_class=positive_class)))
 
 # %% [markdown]
 # ## Every method against the MOS
@@ -96,7 +96,7 @@ display(writer.table(delong, "delong"))
 # dotted line marks the model.
 
 # %%
-display(writer.figure(forest.forest_plot(result, convention=convention), "methods_forest"))
+display(writer.figure(forest.forest_plot(result, convention=convention_words(positive_class)), "methods_forest"))
 _ = writer.plot_data(result[["dimension", "family", "method", "metric", "estimate", "ci_low", "ci_high"]], "methods")
 
 # %% [markdown]
@@ -106,9 +106,7 @@ _ = writer.plot_data(result[["dimension", "family", "method", "metric", "estimat
 # baseline (regressors and the chosen single features).
 
 # %%
-facts, sentence = benchmark.verdict(result, delong)
-display(Markdown(sentence))
-_ = writer.path("tables", "verdict", ".md").write_text(sentence + "\n", encoding="utf-8")
-write_metrics(metrics, {**benchmark.headline(result, readers, facts), "split": split, "positive_class": positive_class,
-                        "ablations": sorted(ablation["ablation"].unique().tolist())})
+facts = benchmark.verdict_facts(result, delong)
+display(writer.markdown(benchmark.verdict_text(facts, delong), "verdict"))
+write_metrics(metrics, benchmark.headline(result, readers, facts, split=split, positive_class=positive_class, ablations=ablation))
 display(Markdown(f"Headline metrics written to `{metrics}`."))

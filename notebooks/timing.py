@@ -8,26 +8,27 @@
 # image, the readers' mean seconds with the model's (paired t-test as the paper, and Wilcoxon).
 
 # %% tags=["parameters"]
-out = "reports"
-ratings = "data/raw/ratings.csv"
-splits = "data/processed/splits.csv"
-predictions = "results/predictions"
-metrics = "reports/metrics/timing.json"
+# Paths: given by dvc.yaml (stage report@timing) or -p; None means required.
+out = None  # report folder
+ratings = None  # the readers' scores with their seconds (data/raw/ratings.csv)
+splits = None  # image -> split (data/processed/splits.csv)
+predictions = None  # folder of <dimension>.csv with the model's seconds per image (results/predictions)
+metrics = None  # this report's metrics file (reports/metrics/timing.json)
+# Analysis: defaults of params.yaml's report section.
 dpi = 150
 
 # %%
 from IPython.display import Markdown, display
 
 from cxrqa.io.tables import read_ratings
-from cxrqa.report import inputs, paper, plots, timing
+from cxrqa.report import inputs, plots, timing
 from cxrqa.report.output import ReportWriter, write_metrics
 
 writer = ReportWriter(out, "timing", dpi=dpi)
 readings = timing.reading_times(read_ratings(ratings), inputs.read_splits(splits))
 predicted = inputs.load_predictions(predictions)
 model = timing.model_seconds(predicted)
-devices = predicted.groupby("dimension")[["device", "batch_size"]].first().reset_index()
-display(Markdown("Model timing measured on: " + ", ".join(f"{r.dimension}: {r.device}, batch {r.batch_size}" for r in devices.itertuples())))
+display(Markdown(timing.describe_devices(predicted)))
 
 # %% [markdown]
 # ## Table 4: seconds per image by split
@@ -40,12 +41,5 @@ _ = writer.plot_data(readings, "reading_seconds")
 writer.figure(plots.reading_time_plot(readings, model), "table4_reading_time")
 
 # %%
-by_split = readings.groupby("split")["seconds"].mean()
-model_by_split = model.groupby("split")["both"].mean()
-timing_metrics = {
-    "reader_seconds_mean": {name: float(value) for name, value in by_split.items()},
-    "model_seconds_both_mean": {name: float(value) for name, value in model_by_split.items()},
-}
-ours = {("both", "reader_seconds_test"): by_split.get("test", float("nan")), ("both", "model_seconds_test"): model_by_split.get("test", float("nan"))}
-display(writer.table(paper.paper_vs_ours(ours), "paper_vs_ours"))
-write_metrics(metrics, timing_metrics)
+display(writer.table(timing.paper_comparison(readings, model), "paper_vs_ours"))
+write_metrics(metrics, timing.timing_metrics(readings, model))

@@ -7,17 +7,19 @@
 # loads the model).
 
 # %% tags=["parameters"]
-out = "reports"
-train_dir = "results/train"
-attention_dir = "results/predictions/attention"
-predictions = "results/predictions"
-metrics = "reports/metrics/training.json"
+# Paths: given by dvc.yaml (stage report@training) or -p; None means required.
+out = None  # report folder
+train_dir = None  # DVCLive folders <dimension>/ of the train stages (results/train)
+attention_dir = None  # attention overlays <dimension>/<image_id>.png (results/predictions/attention)
+predictions = None  # folder of <dimension>.csv, for the overlays' captions (results/predictions)
+metrics = None  # this report's metrics file (reports/metrics/training.json)
+# Analysis: defaults of params.yaml's report section.
 dpi = 150
 
 # %%
 from IPython.display import Markdown, display
 
-from cxrqa.report import inputs, plots
+from cxrqa.report import inputs, plots, training
 from cxrqa.report.output import ReportWriter, write_metrics
 
 writer = ReportWriter(out, "training", dpi=dpi)
@@ -42,13 +44,9 @@ else:
 # model score and the readers' MOS.
 
 # %%
-overlays = inputs.attention_images(attention_dir)
-scores = inputs.load_predictions(predictions)[["dimension", "image_id", "score", "mos"]]
-overlays = overlays.merge(scores, on=["dimension", "image_id"], how="left")
-overlays["caption"] = overlays["dimension"] + " " + overlays["image_id"] + "\nmodel " + overlays["score"].map("{:.2f}".format) + ", MOS " + overlays["mos"].map("{:.2f}".format)
+overlays = training.attention_overlays(inputs.attention_images(attention_dir), inputs.load_predictions(predictions))
 display(writer.table(overlays.drop(columns=["path", "caption"]), "attention_samples"))
-for dimension, part in overlays.groupby("dimension", sort=True):
-    display(writer.figure(plots.attention_grid(part), f"attention_{dimension}"))
+display(*writer.figure_each(plots.attention_grids(overlays)))
 
 # %%
-write_metrics(metrics, {dimension: dict(zip(part["metric"], part["value"])) for dimension, part in summary.groupby("dimension", sort=True)})
+write_metrics(metrics, training.training_metrics(summary))

@@ -172,22 +172,16 @@ def split_agreement(baselines: pd.DataFrame, *, split: str = "test", prefix: str
     Returns
     -------
     DataFrame
-        ``dimension, method, n, pearson_r, icc_a1`` (ICC(A,1) = Shrout-Fleiss ICC(2,1)).
+        ``dimension, method, n, pearson_r, icc_a1`` (:func:`cxrqa.stats.icc_pair`).
     """
-    from cxrqa.stats import icc, pearson
+    from cxrqa.stats import icc_pair, pearson
 
     chosen = baselines[(baselines["split"] == split) & baselines["method"].str.startswith(prefix)]
     chosen = chosen.dropna(subset=["score", "mos"])
     rows = []
     for (dimension, method), group in chosen.groupby(["dimension", "method"], sort=True):
         r = float(pearson(group["score"], group["mos"])["estimate"].iloc[0])
-        long = pd.concat(
-            [
-                pd.DataFrame({"image_id": group["image_id"], "rater": "baseline", "value": group["score"]}),
-                pd.DataFrame({"image_id": group["image_id"], "rater": "mos", "value": group["mos"]}),
-            ]
-        )
-        result = icc(long, "image_id", "rater", "value")
-        icc_a1 = float(result.loc[result["metric"] == "ICC(2,1)", "estimate"].iloc[0])
+        group = group.sort_values("image_id", kind="mergesort")
+        icc_a1 = float(icc_pair(group["score"], group["mos"])["estimate"].iloc[0])
         rows.append({"dimension": dimension, "method": method, "n": len(group), "pearson_r": r, "icc_a1": icc_a1})
     return pd.DataFrame(rows, columns=["dimension", "method", "n", "pearson_r", "icc_a1"])

@@ -1,20 +1,39 @@
 """Table 3, Figure 9 and Figure 10: the model against the readers on the analysed split.
 
 Conventions (stated in every table's ``method``): differences are ``model - MOS``; the ICC is
-ICC(2,1) = ICC(A,1) of the model and the MOS as two raters; the ROC reference standard is the
-majority of the acceptability readers, and the positive class is the report parameter
-``positive_class`` (:data:`CONVENTIONS`).
+ICC(A,1) of the model and the MOS as two raters (:func:`cxrqa.stats.icc_pair`); the ROC
+reference standard is the majority of the acceptability readers, and the positive class is the
+report parameter ``positive_class`` (:data:`CONVENTIONS`).
+
+Every table, figure and metric starts from the per-image table of :func:`model_pairs`; the
+statistics themselves are :mod:`cxrqa.stats`'s.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 import cxrqa.stats as cs
+from cxrqa.report.paper import paper_vs_ours
 
-__all__ = ["CONVENTIONS", "agreement_stats", "convention_table", "headline", "regression_band", "roc_analysis", "table3"]
+__all__ = [
+    "CONVENTIONS",
+    "agreement_stats",
+    "convention_table",
+    "convention_words",
+    "describe_split",
+    "headline",
+    "headline_metrics",
+    "model_pairs",
+    "paper_comparison",
+    "regression_lines",
+    "roc_analysis",
+    "roc_convention",
+    "roc_plot_data",
+    "scatter_plot_data",
+    "table3",
+]
 
 #: ``positive_class -> (positive value of 'acceptable', direction, words)``.
 CONVENTIONS = {
@@ -23,14 +42,79 @@ CONVENTIONS = {
 }
 
 
-def _convention(positive_class: str):
+def roc_convention(positive_class: str) -> tuple[bool, str, str]:
+    """``(positive value of 'acceptable', direction, words)`` of ``positive_class`` (:data:`CONVENTIONS`).
+
+    Raises
+    ------
+    ValueError
+        When ``positive_class`` is not a key of :data:`CONVENTIONS`.
+    """
     if positive_class not in CONVENTIONS:
         raise ValueError(f"positive_class must be one of {', '.join(CONVENTIONS)}, got {positive_class!r}")
     return CONVENTIONS[positive_class]
 
 
+def convention_words(positive_class: str) -> str:
+    """The words that name the ROC convention ``positive_class`` in tables and figures.
+
+    Examples
+    --------
+    >>> convention_words("non_acceptable")
+    'positive = non-acceptable (majority), test positive when score <= cut-off'
+    """
+    return roc_convention(positive_class)[2]
+
+
+def model_pairs(predictions: pd.DataFrame, mos: pd.DataFrame, reference_standard: pd.DataFrame, *, split: str) -> pd.DataFrame:
+    """The model's score, the readers' MOS and the majority call of every image of ``split``.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        :func:`cxrqa.report.inputs.load_predictions`.
+    mos : pandas.DataFrame
+        :func:`cxrqa.report.inputs.load_mos`.
+    reference_standard : pandas.DataFrame
+        :func:`cxrqa.report.inputs.reference_standard`.
+    split : str
+        The analysed split.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dimension, image_id, score, seconds_per_image, mos, acceptable`` (``acceptable`` NaN
+        for an image without calls), sorted by dimension and image.
+
+    Raises
+    ------
+    pandas.errors.MergeError
+        When an image has two predictions or two MOS values in one dimension.
+    """
+    chosen = predictions[predictions["split"] == split][["dimension", "image_id", "score", "seconds_per_image"]]
+    return (
+        chosen.merge(mos[["dimension", "image_id", "mos"]], on=["dimension", "image_id"], how="inner", validate="one_to_one")
+        .merge(reference_standard[["dimension", "image_id", "acceptable"]], on=["dimension", "image_id"], how="left")
+        .sort_values(["dimension", "image_id"], kind="mergesort")
+        .reset_index(drop=True)
+    )
+
+
+def describe_split(pairs: pd.DataFrame, *, split: str, positive_class: str) -> str:
+    """One Markdown sentence: the analysed split, its images per dimension and the ROC convention.
+
+    Examples
+    --------
+    >>> pairs = pd.DataFrame({"dimension": ["gray_level", "gray_level", "sharpness"]})
+    >>> print(describe_split(pairs, split="test", positive_class="acceptable"))
+    Split **test**: {'gray_level': 2, 'sharpness': 1} images. ROC convention in every table: **positive = acceptable (majority), test positive when score >= cut-off**.
+    """
+    words = convention_words(positive_class)
+    return f"Split **{split}**: {pairs.groupby('dimension').size().to_dict()} images. ROC convention in every table: **{words}**."
+
+
 def agreement_stats(pairs: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """Paired t-test, ICC(2,1), Pearson r, MAD and Bland-Altman of model vs MOS, per dimension.
+    """Paired t-test, ICC(A,1), Pearson r, MAD and Bland-Altman of model vs MOS, per dimension.
 
     Parameters
     ----------
@@ -43,20 +127,16 @@ def agreement_stats(pairs: pd.DataFrame, *, confidence: float = 0.95, n_resample
     -------
     pandas.DataFrame
         ``dimension`` followed by :data:`cxrqa.stats.COLUMNS`; metrics ``mean_difference``,
-        ``ICC(2,1)``, ``pearson_r``, ``mad``, and the Bland-Altman rows.
+        :data:`cxrqa.stats.ICC_A1`, ``pearson_r``, ``mad``, and the Bland-Altman rows.
     """
     frames = []
     for dimension, part in pairs.groupby("dimension", sort=True):
         part = part.sort_values("image_id", kind="mergesort")
         model, mos = part["score"].to_numpy(float), part["mos"].to_numpy(float)
-        long = pd.DataFrame(
-            {"image_id": np.r_[part["image_id"], part["image_id"]], "rater": ["model"] * len(part) + ["mos"] * len(part), "value": np.r_[model, mos]}
-        )
-        icc = cs.icc(long, "image_id", "rater", "value", confidence=confidence)
         result = pd.concat(
             [
                 cs.paired_ttest(model, mos, confidence=confidence),
-                icc[icc["metric"] == "ICC(2,1)"],
+                cs.icc_pair(model, mos, confidence=confidence),
                 cs.pearson(model, mos, confidence=confidence),
                 cs.mad(model, mos, confidence=confidence, n_resamples=n_resamples, seed=seed),
                 cs.bland_altman(model, mos, confidence=confidence),
@@ -87,7 +167,7 @@ def table3(pairs: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
                 "model": f"{part['score'].mean():.2f} ± {part['score'].std(ddof=1):.2f}",
                 "mean difference (model - MOS)": _ci(t, 3),
                 "t-test": f"t = {t['statistic']:.2f}, P = {t['p_value']:.3f}",
-                "ICC(2,1)": _ci(s.loc["ICC(2,1)"]),
+                cs.ICC_A1: _ci(s.loc[cs.ICC_A1]),
                 "r": _ci(s.loc["pearson_r"]),
                 "MAD": _ci(s.loc["mad"]),
             }
@@ -95,33 +175,35 @@ def table3(pairs: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def regression_band(x, y, *, confidence: float = 0.95, n_points: int = 50) -> tuple[pd.DataFrame, dict]:
-    """Least-squares line of ``y`` on ``x`` with the confidence band of the mean response.
+def regression_lines(pairs: pd.DataFrame, *, confidence: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Figure 9a/b: the least-squares line of the model score on the MOS, per dimension.
 
     Returns
     -------
-    band : pandas.DataFrame
-        ``x, fit, ci_low, ci_high`` on an even grid over the range of ``x``.
-    line : dict
-        ``slope, intercept, r2, n``.
-
-    Examples
-    --------
-    >>> band, line = regression_band([1, 2, 3, 4], [2.1, 3.9, 6.2, 7.8])
-    >>> round(float(line["slope"]), 2), round(float(line["intercept"]), 2), len(band)
-    (1.94, 0.15, 50)
+    bands : pandas.DataFrame
+        ``x, fit, ci_low, ci_high, dimension``: the line and the confidence band of its mean
+        response on a grid over the MOS (:func:`cxrqa.stats.regression_band`).
+    lines : pandas.DataFrame
+        ``dimension, slope, intercept, r2, n`` (:func:`cxrqa.stats.linear_regression`).
     """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    n = x.size
-    fit = sps.linregress(x, y)
-    residual = y - (fit.intercept + fit.slope * x)
-    s = np.sqrt(residual @ residual / (n - 2))
-    grid = np.linspace(x.min(), x.max(), n_points)
-    se = s * np.sqrt(1 / n + (grid - x.mean()) ** 2 / ((x - x.mean()) @ (x - x.mean())))
-    t = sps.t.ppf(0.5 + confidence / 2, n - 2)
-    mean = fit.intercept + fit.slope * grid
-    band = pd.DataFrame({"x": grid, "fit": mean, "ci_low": mean - t * se, "ci_high": mean + t * se})
-    return band, {"slope": float(fit.slope), "intercept": float(fit.intercept), "r2": float(fit.rvalue**2), "n": n}
+    bands, lines = [], []
+    for dimension, part in pairs.groupby("dimension", sort=True):
+        bands.append(cs.regression_band(part["mos"], part["score"], confidence=confidence).assign(dimension=dimension))
+        fit = cs.linear_regression(part["mos"], part["score"], confidence=confidence).set_index("metric")["estimate"]
+        lines.append({"dimension": dimension, "slope": float(fit["slope"]), "intercept": float(fit["intercept"]), "r2": float(fit["r_squared"]), "n": len(part)})
+    return pd.concat(bands, ignore_index=True), pd.DataFrame(lines)
+
+
+def scatter_plot_data(pairs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The ``dvc plots`` data of Figure 9 per dimension: ``scatter_<dimension>`` (``image_id, mos,
+    score``) and ``bland_altman_<dimension>`` (``image_id, mean, difference``, difference = model - MOS)."""
+    tables = {}
+    for dimension, part in pairs.groupby("dimension", sort=True):
+        tables[f"scatter_{dimension}"] = part[["image_id", "mos", "score"]]
+        tables[f"bland_altman_{dimension}"] = part.assign(mean=(part["score"] + part["mos"]) / 2, difference=part["score"] - part["mos"])[
+            ["image_id", "mean", "difference"]
+        ]
+    return tables
 
 
 def roc_analysis(pairs: pd.DataFrame, *, positive_class: str, confidence: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -141,7 +223,7 @@ def roc_analysis(pairs: pd.DataFrame, *, positive_class: str, confidence: float 
     curve : pandas.DataFrame
         ``dimension`` and the columns of :func:`cxrqa.stats.roc_curve`.
     """
-    positive, direction, words = _convention(positive_class)
+    positive, direction, words = roc_convention(positive_class)
     results, curves = [], []
     for dimension, part in pairs.groupby("dimension", sort=True):
         part = part.sort_values("image_id", kind="mergesort")
@@ -153,6 +235,15 @@ def roc_analysis(pairs: pd.DataFrame, *, positive_class: str, confidence: float 
         curve.insert(0, "dimension", dimension)
         curves.append(curve)
     return pd.concat(results, ignore_index=True), pd.concat(curves, ignore_index=True)
+
+
+def roc_plot_data(curves: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The ``dvc plots`` data of Figure 10: ``roc_<dimension>`` (``fpr, sensitivity, threshold``;
+    the curve's infinite end thresholds written as empty)."""
+    return {
+        f"roc_{dimension}": part[["fpr", "sensitivity", "threshold"]].replace([np.inf, -np.inf], np.nan)
+        for dimension, part in curves.groupby("dimension", sort=True)
+    }
 
 
 def convention_table(pairs: pd.DataFrame, *, used: str, confidence: float = 0.95) -> pd.DataFrame:
@@ -189,7 +280,7 @@ def headline(stats: pd.DataFrame, roc_result: pd.DataFrame) -> dict:
     """
     wanted = {
         "mean_difference": "t",
-        "ICC(2,1)": "icc",
+        cs.ICC_A1: "icc",
         "pearson_r": "pearson_r",
         "mad": "mad",
         "bias": "bias",
@@ -213,3 +304,26 @@ def headline(stats: pd.DataFrame, roc_result: pd.DataFrame) -> dict:
                 entry[f"{key}_ci_low"], entry[f"{key}_ci_high"] = row["ci_low"], row["ci_high"]
             entry["n"] = int(row["n"]) if key in ("icc", "auc") else entry.get("n")
     return out
+
+
+def paper_comparison(stats: pd.DataFrame, roc_result: pd.DataFrame, pairs: pd.DataFrame, *, positive_class: str) -> pd.DataFrame:
+    """The paper's Table 3 and Figure 10 figures against ours (:func:`cxrqa.report.paper.paper_vs_ours`).
+
+    Ours are the :func:`headline` numbers and the analysed split's MOS and model mean and SD.
+    """
+    ours = {(dimension, key): value for dimension, values in headline(stats, roc_result).items() for key, value in values.items()}
+    for dimension, part in pairs.groupby("dimension", sort=True):
+        ours.update({
+            (dimension, "test_mos_mean"): part["mos"].mean(), (dimension, "test_mos_sd"): part["mos"].std(ddof=1),
+            (dimension, "test_model_mean"): part["score"].mean(), (dimension, "test_model_sd"): part["score"].std(ddof=1),
+        })
+    return paper_vs_ours(ours, convention=convention_words(positive_class))
+
+
+def headline_metrics(stats: pd.DataFrame, roc_result: pd.DataFrame, pairs: pd.DataFrame, *, split: str, positive_class: str) -> dict:
+    """The content of ``reports/metrics.json``: :func:`headline` per dimension with the model's mean
+    ``seconds_per_image``, and the ``split`` and ``positive_class`` they were computed with."""
+    out = headline(stats, roc_result)
+    for dimension in out:
+        out[dimension]["seconds_per_image"] = float(pairs.loc[pairs["dimension"] == dimension, "seconds_per_image"].mean())
+    return {**out, "split": split, "positive_class": positive_class}

@@ -7,8 +7,36 @@ import pandas as pd
 
 import cxrqa.stats as cs
 from cxrqa.io.tables import SPLITS
+from cxrqa.report.paper import paper_vs_ours
 
-__all__ = ["mos_summary", "sample_images", "table2"]
+__all__ = [
+    "DEVELOPMENT_SPLITS",
+    "cohort_metrics",
+    "cohort_table",
+    "development_mos",
+    "distribution_mos",
+    "mos_summary",
+    "paper_comparison",
+    "sample_images",
+    "sample_table",
+    "table2",
+]
+
+#: The splits whose MOS the paper summarises (its training and validation images, n = 1033).
+DEVELOPMENT_SPLITS = SPLITS[:2]
+
+
+def cohort_table(splits: pd.DataFrame, demographics: pd.DataFrame) -> pd.DataFrame:
+    """One row per image of ``splits``: ``image_id, split, age, sex`` (the input of :func:`table2`).
+
+    Parameters
+    ----------
+    splits : pandas.DataFrame
+        :func:`cxrqa.report.inputs.read_splits`.
+    demographics : pandas.DataFrame
+        :func:`cxrqa.report.inputs.read_demographics` (an image without a row gets NaN).
+    """
+    return splits.merge(demographics, on="image_id", how="left")
 
 
 def _splits(frame: pd.DataFrame) -> list[str]:
@@ -114,3 +142,109 @@ def sample_images(mos_wide: pd.DataFrame, n: int, seed: int) -> list[str]:
     names = ordered.index.to_numpy()
     bins = np.array_split(np.arange(len(names)), min(n, len(names)))
     return [str(names[rng.choice(positions)]) for positions in bins if len(positions)]
+
+
+def development_mos(mos: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``mos`` in the :data:`DEVELOPMENT_SPLITS` (what the paper's MOS summary covers)."""
+    return mos[mos["split"].isin(DEVELOPMENT_SPLITS)]
+
+
+def distribution_mos(mos: pd.DataFrame) -> pd.DataFrame:
+    """The MOS Figure 8a draws: :func:`development_mos`, or every image when the study has no
+    training or validation split."""
+    development = development_mos(mos)
+    return development if len(development) else mos
+
+
+def sample_table(mos: pd.DataFrame, reference_standard: pd.DataFrame, *, split: str, n: int, seed: int) -> pd.DataFrame:
+    """Figure 8b: ``n`` images of ``split`` spread over the quality range, with their MOS and calls.
+
+    Parameters
+    ----------
+    mos : pandas.DataFrame
+        :func:`cxrqa.report.inputs.load_mos`.
+    reference_standard : pandas.DataFrame
+        :func:`cxrqa.report.inputs.reference_standard`.
+    split : str
+        The split the images are drawn from.
+    n, seed : int
+        As :func:`sample_images`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``image_id``, one MOS column per dimension, ``<dimension>_acceptable`` (the majority
+        calls), ``non_acceptable`` (non-acceptable in either dimension) and ``caption``
+        (``image_id``, the gray-level / sharpness MOS and ``*`` when non-acceptable), from the
+        worst to the best image.
+    """
+    wide = mos[mos["split"] == split].pivot_table(index="image_id", columns="dimension", values="mos")
+    chosen = sample_images(wide, n, seed)
+    flags = reference_standard[reference_standard["image_id"].isin(chosen)].pivot_table(
+        index="image_id", columns="dimension", values="acceptable", aggfunc="first"
+    )
+    samples = wide.loc[chosen].join(flags.add_suffix("_acceptable")).reset_index()
+    samples["non_acceptable"] = ~samples.filter(like="_acceptable").all(axis=1)
+    samples["caption"] = (
+        samples["image_id"] + "\n" + samples["gray_level"].map("{:.1f}".format) + " / " + samples["sharpness"].map("{:.1f}".format)
+        + samples["non_acceptable"].map({True: " *", False: ""})
+    )
+    return samples
+
+
+def cohort_metrics(cohort: pd.DataFrame, mos: pd.DataFrame, reference_standard: pd.DataFrame, tests: pd.DataFrame, *, split: str) -> dict:
+    """The content of ``reports/metrics/cohort.json``.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        :func:`cohort_table`.
+    mos : pandas.DataFrame
+        :func:`cxrqa.report.inputs.load_mos`.
+    reference_standard : pandas.DataFrame
+        :func:`cxrqa.report.inputs.reference_standard`.
+    tests : pandas.DataFrame
+        The tests of :func:`table2` (the age ANOVA, then the sex chi-square).
+    split : str
+        The analysed split (its non-acceptable images are counted).
+
+    Returns
+    -------
+    dict
+        Per dimension ``mos_mean_development``, ``mos_sd_development`` and
+        ``non_acceptable_<split>``; ``n_images`` per split, ``age_anova_p``, ``sex_chi_square_p``.
+    """
+    development = development_mos(mos)
+    analysed = set(mos.loc[mos["split"] == split, "image_id"])
+    metrics: dict = {
+        dimension: {
+            "mos_mean_development": float(development.loc[development["dimension"] == dimension, "mos"].mean()),
+            "mos_sd_development": float(development.loc[development["dimension"] == dimension, "mos"].std(ddof=1)),
+            f"non_acceptable_{split}": int(
+                (~reference_standard[reference_standard["image_id"].isin(analysed) & (reference_standard["dimension"] == dimension)]["acceptable"]).sum()
+            ),
+        }
+        for dimension in sorted(mos["dimension"].unique())
+    }
+    metrics["n_images"] = {name: int(count) for name, count in cohort["split"].value_counts().sort_index().items()}
+    metrics["age_anova_p"] = float(tests.iloc[0]["p_value"])
+    metrics["sex_chi_square_p"] = float(tests.iloc[1]["p_value"])
+    return metrics
+
+
+def paper_comparison(metrics: dict, cohort: pd.DataFrame) -> pd.DataFrame:
+    """The paper's Table 2 and MOS figures against ours (:func:`cxrqa.report.paper.paper_vs_ours`).
+
+    Parameters
+    ----------
+    metrics : dict
+        :func:`cohort_metrics`.
+    cohort : pandas.DataFrame
+        :func:`cohort_table` (mean age and men per split).
+    """
+    ours = {(d, "mos_mean"): v["mos_mean_development"] for d, v in metrics.items() if isinstance(v, dict) and "mos_mean_development" in v}
+    ours |= {(d, "mos_sd"): v["mos_sd_development"] for d, v in metrics.items() if isinstance(v, dict) and "mos_sd_development" in v}
+    ours |= {("both", f"age_mean_{name}"): age for name, age in cohort.groupby("split")["age"].mean().items()}
+    ours |= {("both", f"male_{name}"): count for name, count in cohort[cohort["sex"] == "M"].groupby("split").size().items()}
+    ours |= {("both", "age_anova_p"): metrics["age_anova_p"], ("both", "sex_chi_square_p"): metrics["sex_chi_square_p"]}
+    return paper_vs_ours(ours)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+import cxrqa.stats as cs
+
 __all__ = ["FAMILY_COLOURS", "forest_plot"]
 
 #: Marker colour of each method family (:data:`cxrqa.report.benchmark.FAMILIES`).
 FAMILY_COLOURS = {"model": "C3", "ablation": "C1", "regressor": "C0", "feature": "C2", "reader": "0.45"}
-_TITLES = {"ICC(2,1)": "ICC(A,1)", "auc": "AUC", "pearson_r": "Pearson r", "srcc": "SRCC", "mad": "MAD"}
+_TITLES = {cs.ICC_A1: "ICC(A,1)", "auc": "AUC", "pearson_r": "Pearson r", "srcc": "SRCC", "mad": "MAD"}
 
 
-def forest_plot(metrics: pd.DataFrame, *, metrics_shown=("ICC(2,1)", "auc"), convention: str = ""):
+def forest_plot(metrics: pd.DataFrame, *, metrics_shown=(cs.ICC_A1, "auc"), convention: str = ""):
     """Estimates with CIs of every method, one panel per metric (rows) and dimension (columns).
 
     Parameters

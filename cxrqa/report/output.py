@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +23,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -109,6 +111,10 @@ class ReportWriter:
         plt.close(fig)
         return Image(filename=str(png))
 
+    def figure_each(self, figures: Mapping[str, Figure]) -> list:
+        """:meth:`figure` for each ``name -> figure``; returns the PNGs for ``display(*...)``."""
+        return [self.figure(fig, name) for name, fig in figures.items()]
+
     def table(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
         """Save a table as CSV (floats to 6 significant digits) and Markdown; returns it for display."""
         frame = frame.reset_index(drop=True)
@@ -117,8 +123,19 @@ class ReportWriter:
         self.path("tables", name, ".md").write_text(markdown + "\n", encoding="utf-8")
         return frame
 
+    def markdown(self, text: str, name: str):
+        """Save Markdown prose as ``tables/<notebook>/<name>.md``; returns it for display in the notebook."""
+        from IPython.display import Markdown
+
+        self.path("tables", name, ".md").write_text(text + "\n", encoding="utf-8")
+        return Markdown(text)
+
     def plot_data(self, frame: pd.DataFrame, name: str) -> Path:
         """Save the data of a ``dvc plots`` definition as CSV."""
         path = self.path("plots", name, ".csv")
         frame.reset_index(drop=True).to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
         return path
+
+    def plot_data_each(self, tables: Mapping[str, pd.DataFrame]) -> list[Path]:
+        """:meth:`plot_data` for each ``name -> table``."""
+        return [self.plot_data(frame, name) for name, frame in tables.items()]

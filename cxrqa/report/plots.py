@@ -14,7 +14,7 @@ from PIL import Image
 from cxrqa.io.tables import SPLITS
 
 __all__ = [
-    "attention_grid", "bland_altman_plot", "mos_distribution", "reading_time_plot", "regression_plot", "roc_plot",
+    "attention_grid", "attention_grids", "bland_altman_plot", "mos_distribution", "reading_time_plot", "regression_plot", "roc_plot",
     "sample_grid", "training_curves",
 ]
 
@@ -175,6 +175,11 @@ def attention_grid(images: pd.DataFrame, *, columns: int = 3):
         ax.set_title(row["caption"], fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def attention_grids(overlays: pd.DataFrame) -> dict[str, plt.Figure]:
+    """One :func:`attention_grid` per dimension, named ``attention_<dimension>``."""
+    return {f"attention_{dimension}": attention_grid(part) for dimension, part in overlays.groupby("dimension", sort=True)}
 
 
 def reading_time_plot(readings: pd.DataFrame, model: pd.DataFrame):

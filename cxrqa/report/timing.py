@@ -12,8 +12,9 @@ import pandas as pd
 
 import cxrqa.stats as cs
 from cxrqa.io.tables import SPLITS
+from cxrqa.report.paper import paper_vs_ours
 
-__all__ = ["model_seconds", "reading_times", "table4"]
+__all__ = ["describe_devices", "model_seconds", "paper_comparison", "reading_times", "table4", "timing_metrics"]
 
 
 def reading_times(ratings: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFrame:
@@ -29,6 +30,12 @@ def model_seconds(predictions: pd.DataFrame) -> pd.DataFrame:
     wide.columns.name = None
     wide["both"] = wide.sum(axis=1, min_count=wide.shape[1])
     return wide.reset_index()
+
+
+def describe_devices(predictions: pd.DataFrame) -> str:
+    """Markdown: the device and batch size the prediction stage measured each dimension's seconds on."""
+    devices = predictions.groupby("dimension")[["device", "batch_size"]].first().reset_index()
+    return "Model timing measured on: " + ", ".join(f"{r.dimension}: {r.device}, batch {r.batch_size}" for r in devices.itertuples())
 
 
 def _median_iqr(x: pd.Series) -> str:
@@ -73,3 +80,24 @@ def table4(readings: pd.DataFrame, model: pd.DataFrame) -> tuple[pd.DataFrame, p
         row["paired t-test"] = f"t = {t['statistic']:.1f}, P {p_text}"
         rows.append(row)
     return pd.DataFrame(rows), pd.concat(tests, ignore_index=True)
+
+
+def _mean_seconds(readings: pd.DataFrame, model: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Readers' mean seconds per reading and the model's mean seconds for both dimensions, by split."""
+    return readings.groupby("split")["seconds"].mean(), model.groupby("split")["both"].mean()
+
+
+def timing_metrics(readings: pd.DataFrame, model: pd.DataFrame) -> dict:
+    """The content of ``reports/metrics/timing.json``: ``reader_seconds_mean`` and
+    ``model_seconds_both_mean``, each by split (:func:`reading_times`, :func:`model_seconds`)."""
+    readers, models = _mean_seconds(readings, model)
+    return {
+        "reader_seconds_mean": {name: float(value) for name, value in readers.items()},
+        "model_seconds_both_mean": {name: float(value) for name, value in models.items()},
+    }
+
+
+def paper_comparison(readings: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
+    """The paper's Table 4 test-split seconds against ours (:func:`cxrqa.report.paper.paper_vs_ours`)."""
+    readers, models = _mean_seconds(readings, model)
+    return paper_vs_ours({("both", "reader_seconds_test"): readers.get("test", float("nan")), ("both", "model_seconds_test"): models.get("test", float("nan"))})

@@ -16,7 +16,7 @@ import pandas as pd
 from cxrqa.stats._result import COLUMNS
 from cxrqa.stats._validate import check_confidence, long_to_wide
 from cxrqa.stats.comparison import mad, paired_ttest, pearson
-from cxrqa.stats.icc import icc
+from cxrqa.stats.icc import icc_pair
 
 __all__ = ["reader_vs_rest"]
 
@@ -50,8 +50,8 @@ def reader_vs_rest(
     -------
     pandas.DataFrame
         A leading column named after ``raters`` (the reader), then :data:`COLUMNS`; per
-        reader the rows ``ICC(2,1)`` (reader and rest-MOS as two raters, absolute
-        agreement), ``pearson_r``, ``mad`` and ``mean_difference`` (reader - rest MOS).
+        reader the rows :data:`~cxrqa.stats.ICC_A1` (:func:`~cxrqa.stats.icc_pair` of the
+        reader and the rest-MOS), ``pearson_r``, ``mad`` and ``mean_difference`` (reader - rest MOS).
 
     Raises
     ------
@@ -74,11 +74,8 @@ def reader_vs_rest(
     for reader in wide.columns:
         own = wide[reader].to_numpy()
         rest = wide.drop(columns=reader).mean(axis=1).to_numpy()
-        pair = pd.DataFrame({"t": list(wide.index) * 2, "r": ["reader"] * len(own) + ["rest"] * len(own), "s": list(own) + list(rest)})
-        icc21 = icc(pair, "t", "r", "s", confidence=confidence)
-        icc21 = icc21[icc21["metric"] == "ICC(2,1)"]
         parts = [
-            icc21,
+            icc_pair(own, rest, confidence=confidence),
             pearson(own, rest, confidence=confidence),
             mad(own, rest, confidence=confidence, n_resamples=n_resamples, seed=seed),
             paired_ttest(own, rest, confidence=confidence),

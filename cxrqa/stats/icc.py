@@ -32,17 +32,23 @@ import pandas as pd
 from scipy import stats
 
 from cxrqa.stats._result import make_frame
-from cxrqa.stats._validate import check_confidence, long_to_wide
+from cxrqa.stats._validate import check_confidence, long_to_wide, paired_vectors
 
-__all__ = ["ICC_FORMS", "icc", "icc_anova", "icc_a1_weighted"]
+__all__ = ["ICC_A1", "ICC_AK", "ICC_FORMS", "icc", "icc_a1_weighted", "icc_anova", "icc_pair"]
+
+#: ``metric`` of the ICC(A,1) = ICC(2,1) rows (two-way random, absolute agreement, single rater):
+#: the agreement of a method with a reference that the paper reports.
+ICC_A1 = "ICC(2,1)"
+#: ``metric`` of the ICC(A,k) = ICC(2,k) rows (the same model, mean of the k raters).
+ICC_AK = "ICC(2,k)"
 
 #: Shrout-Fleiss label -> (McGraw-Wong label, psych label, model description).
 ICC_FORMS: dict[str, tuple[str, str, str]] = {
     "ICC(1,1)": ("ICC(1)", "ICC1", "one-way random effects, single rater"),
-    "ICC(2,1)": ("ICC(A,1)", "ICC2", "two-way random effects, absolute agreement, single rater"),
+    ICC_A1: ("ICC(A,1)", "ICC2", "two-way random effects, absolute agreement, single rater"),
     "ICC(3,1)": ("ICC(C,1)", "ICC3", "two-way mixed effects, consistency, single rater"),
     "ICC(1,k)": ("ICC(k)", "ICC1k", "one-way random effects, mean of k raters"),
-    "ICC(2,k)": ("ICC(A,k)", "ICC2k", "two-way random effects, absolute agreement, mean of k raters"),
+    ICC_AK: ("ICC(A,k)", "ICC2k", "two-way random effects, absolute agreement, mean of k raters"),
     "ICC(3,k)": ("ICC(C,k)", "ICC3k", "two-way mixed effects, consistency, mean of k raters"),
 }
 
@@ -246,6 +252,57 @@ def icc(
             }
         )
     return make_frame(rows)
+
+
+def icc_pair(a, b, *, confidence: float = 0.95) -> pd.DataFrame:
+    """ICC(A,1) = Shrout-Fleiss ICC(2,1) of two paired score vectors, as two raters.
+
+    The agreement of a method's scores with a reference (model vs MOS, a reader vs the other
+    readers' MOS, a baseline vs MOS): two-way random effects, absolute agreement, single rater,
+    so that a constant offset or a compressed scale lowers it where Pearson r does not see it.
+    It is the ``ICC(2,1)`` row of :func:`icc` with ``a`` and ``b`` as the two raters and the
+    positions as the targets, so it equals that row bit for bit.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Paired scores, one per target (image) in the same order; at least two pairs.
+    confidence : float, default 0.95
+        Two-sided confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row of :data:`~cxrqa.stats.COLUMNS`, ``metric`` = :data:`ICC_A1`: the estimate, the
+        F test of H0: ICC = 0 and McGraw & Wong's Satterthwaite-approximate CI, ``n`` pairs.
+
+    Raises
+    ------
+    ValueError
+        Vectors of different lengths, fewer than two pairs, NaN or infinite values, or all
+        values identical (the ICC is 0/0).
+
+    See Also
+    --------
+    icc : all six forms of a complete targets x raters design.
+    icc_a1_weighted : the same coefficient for many bootstrap resamples at once.
+
+    References
+    ----------
+    .. [1] Shrout PE, Fleiss JL (1979). *Psychol Bull* 86(2):420-428.
+    .. [2] McGraw KO, Wong SP (1996). *Psychol Methods* 1(1):30-46, case 2A.
+
+    Examples
+    --------
+    >>> res = icc_pair([7.0, 8.1, 6.4, 9.0, 5.5], [7.2, 7.9, 6.0, 8.8, 5.9])
+    >>> res.loc[0, "metric"], round(float(res.loc[0, "estimate"]), 4), int(res.loc[0, "n"])
+    ('ICC(2,1)', 0.9743, 5)
+    """
+    x, y = paired_vectors(a, b, names=("a", "b"))
+    n = x.size
+    pairs = pd.DataFrame({"target": np.tile(np.arange(n), 2), "rater": np.repeat(["a", "b"], n), "score": np.concatenate([x, y])})
+    result = icc(pairs, "target", "rater", "score", confidence=confidence)
+    return result[result["metric"] == ICC_A1].reset_index(drop=True)
 
 
 def icc_a1_weighted(y: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -7,16 +7,15 @@ training only the point estimates are needed, once per epoch.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.stats import spearmanr
 
-from cxrqa.stats import icc, pearson
+from cxrqa.stats import icc_pair, pearson
 
 __all__ = ["agreement"]
 
 
 def agreement(predicted: np.ndarray, mos: np.ndarray) -> dict[str, float]:
-    """ICC(A,1), Pearson r, Spearman rho and MAD of predictions against the MOS.
+    """ICC(A,1) (:func:`cxrqa.stats.icc_pair`), Pearson r, Spearman rho and MAD of predictions against the MOS.
 
     Examples
     --------
@@ -28,16 +27,11 @@ def agreement(predicted: np.ndarray, mos: np.ndarray) -> dict[str, float]:
     """
     predicted = np.asarray(predicted, dtype=float)
     mos = np.asarray(mos, dtype=float)
-    n = len(mos)
-    long = pd.DataFrame(
-        {"image": np.tile(np.arange(n), 2), "rater": np.repeat(["model", "mos"], n), "score": np.concatenate([predicted, mos])}
-    )
     if np.ptp(predicted) == 0:
         # A constant prediction agrees with nothing; ICC and r are undefined, report them as 0.
         return {"icc": 0.0, "r": 0.0, "srcc": 0.0, "mad": float(np.mean(np.abs(predicted - mos)))}
-    icc_table = icc(long, "image", "rater", "score")
     return {
-        "icc": float(icc_table.set_index("metric").at["ICC(2,1)", "estimate"]),
+        "icc": float(icc_pair(predicted, mos)["estimate"].iloc[0]),
         "r": float(pearson(predicted, mos)["estimate"].iloc[0]),
         "srcc": float(spearmanr(predicted, mos).statistic),
         "mad": float(np.mean(np.abs(predicted - mos))),

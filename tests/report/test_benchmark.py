@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats as sps
 
 import cxrqa.stats as cs
 from cxrqa.report import agreement, benchmark, inputs
@@ -53,33 +52,12 @@ def _value(metrics, dimension, method, metric, column="estimate"):
     return float(row[column].iloc[0])
 
 
-def test_weighted_spearman_equals_scipy_on_the_expanded_resample():
-    rng = np.random.default_rng(0)
-    x, y = rng.integers(1, 6, 25).astype(float), rng.normal(size=25)  # ties in x
-    weights = cs.bootstrap_weights(25, 20, seed=1)
-    fast = benchmark.weighted_spearman(x, y, weights)
-    for w, value in zip(weights, fast):
-        keep = np.repeat(np.arange(25), w.astype(int))
-        assert value == pytest.approx(sps.spearmanr(x[keep], y[keep]).statistic, abs=1e-12)
-
-
-def test_srcc_estimate_is_scipys_and_the_interval_is_seeded():
-    rng = np.random.default_rng(2)
-    a = rng.normal(size=40)
-    b = a + rng.normal(size=40)
-    first = benchmark.srcc(a, b, n_resamples=400, seed=9)
-    assert first.loc[0, "estimate"] == pytest.approx(sps.spearmanr(a, b).statistic)
-    assert first.loc[0, "ci_low"] < first.loc[0, "estimate"] < first.loc[0, "ci_high"]
-    assert first.equals(benchmark.srcc(a, b, n_resamples=400, seed=9))
-    assert not first.equals(benchmark.srcc(a, b, n_resamples=400, seed=10))
-
-
 def test_features_are_chosen_on_validation_only(data):
     classical = data["classical"]
     expected = []
     for (d, method), part in classical[(classical["split"] == "validation") & classical["method"].str.startswith("feature_")].groupby(["dimension", "method"]):
         long = pd.DataFrame({"t": list(part["image_id"]) * 2, "r": ["a"] * len(part) + ["b"] * len(part), "s": list(part["score"]) + list(part["mos"])})
-        expected.append((d, method, cs.icc(long, "t", "r", "s").set_index("metric").loc["ICC(2,1)", "estimate"]))
+        expected.append((d, method, cs.icc(long, "t", "r", "s").set_index("metric").loc[cs.ICC_A1, "estimate"]))
     expected = pd.DataFrame(expected, columns=["dimension", "method", "icc"]).sort_values(["dimension", "icc"], ascending=[True, False])
     top = expected.groupby("dimension").head(2)
     assert data["features"][["dimension", "method"]].values.tolist() == top[["dimension", "method"]].values.tolist()
@@ -114,13 +92,13 @@ def test_metrics_match_the_agreement_report_and_reader_vs_rest(data, study):
     pairs = scores[scores["family"] == "model"].rename(columns={"reference": "mos"})
     stats = agreement.agreement_stats(pairs, n_resamples=300, seed=5).set_index(["dimension", "metric"])
     for d in ("gray_level", "sharpness"):
-        for metric in ("ICC(2,1)", "pearson_r", "mad"):
+        for metric in (cs.ICC_A1, "pearson_r", "mad"):
             for column in ("estimate", "ci_low", "ci_high"):
                 assert _value(metrics, d, benchmark.MODEL, metric, column) == pytest.approx(stats.loc[(d, metric), column])
     part = data["ratings"][(data["ratings"]["dimension"] == "gray_level") & data["ratings"]["image_id"].isin(pairs["image_id"])]
     rest = cs.reader_vs_rest(part, "image_id", "reader_id", "score", n_resamples=300, seed=5).set_index(["reader_id", "metric"])
     for reader in ("R01", "R04"):
-        for metric in ("ICC(2,1)", "pearson_r", "mad"):
+        for metric in (cs.ICC_A1, "pearson_r", "mad"):
             assert _value(metrics, "gray_level", f"reader_{reader}", metric, "ci_low") == pytest.approx(rest.loc[(reader, metric), "ci_low"])
 
 
@@ -151,32 +129,67 @@ def test_delong_compares_the_model_with_each_regressor_and_ablation(data):
 def test_reader_agreement_has_both_iccs_and_fleiss_kappa(data):
     ids = data["scores"]["image_id"].unique()
     table = benchmark.reader_agreement(data["ratings"], data["calls"], ids, n_resamples=200, seed=1)
-    assert table.groupby("dimension")["metric"].apply(list).tolist() == [["ICC(2,1)", "ICC(2,k)", "fleiss_kappa"]] * 2
+    assert table.groupby("dimension")["metric"].apply(list).tolist() == [[cs.ICC_A1, cs.ICC_AK, "fleiss_kappa"]] * 2
     part = data["ratings"][(data["ratings"]["dimension"] == "sharpness") & data["ratings"]["image_id"].isin(ids)]
     direct = cs.icc(part, "image_id", "reader_id", "score").set_index("metric")
     got = table[table["dimension"] == "sharpness"].set_index("metric")
-    assert got.loc["ICC(2,k)", "estimate"] == pytest.approx(direct.loc["ICC(2,k)", "estimate"])
+    assert got.loc[cs.ICC_AK, "estimate"] == pytest.approx(direct.loc[cs.ICC_AK, "estimate"])
 
 
 def _toy(model_icc, baseline_icc, reader_iccs, model_auc=0.9, baseline_auc=0.8):
-    rows = [("model", benchmark.MODEL, "ICC(2,1)", model_icc), ("model", benchmark.MODEL, "auc", model_auc),
-            ("regressor", "regressor_ridge", "ICC(2,1)", baseline_icc), ("regressor", "regressor_ridge", "auc", baseline_auc),
-            ("feature", "feature_x", "ICC(2,1)", 0.1), ("feature", "feature_x", "auc", 0.6)]
-    rows += [("reader", f"reader_R{k}", m, v) for k, v in enumerate(reader_iccs) for m in ("ICC(2,1)", "auc")]
+    rows = [("model", benchmark.MODEL, cs.ICC_A1, model_icc), ("model", benchmark.MODEL, "auc", model_auc),
+            ("regressor", "regressor_ridge", cs.ICC_A1, baseline_icc), ("regressor", "regressor_ridge", "auc", baseline_auc),
+            ("feature", "feature_x", cs.ICC_A1, 0.1), ("feature", "feature_x", "auc", 0.6)]
+    rows += [("reader", f"reader_R{k}", m, v) for k, v in enumerate(reader_iccs) for m in (cs.ICC_A1, "auc")]
     return pd.DataFrame(rows, columns=["family", "method", "metric", "estimate"]).assign(dimension="gray_level")
+
+
+def _verdict(metrics, delong):
+    facts = benchmark.verdict_facts(metrics, delong)
+    return facts, benchmark.verdict_text(facts, delong)
 
 
 def test_verdict_sentence_follows_the_numbers():
     empty = benchmark.delong_table(pd.DataFrame(columns=["dimension", "family", "method", "image_id", "score", "reference"]),
                                    pd.DataFrame(columns=["dimension", "image_id", "acceptable"]), positive_class="acceptable")
-    facts, text = benchmark.verdict(_toy(0.9, 0.7, [0.6, 0.8, 0.95]), empty)
+    facts, text = _verdict(_toy(0.9, 0.7, [0.6, 0.8, 0.95]), empty)
     assert facts["gray_level"]["beats_baselines_icc"] and "beats every classical baseline on ICC(A,1)" in text
     assert "within the range of single readers, above 2 of 3" in text
-    facts, text = benchmark.verdict(_toy(0.6, 0.7, [0.65, 0.8], model_auc=0.7), empty)
+    facts, text = _verdict(_toy(0.6, 0.7, [0.65, 0.8], model_auc=0.7), empty)
     assert not facts["gray_level"]["beats_baselines_icc"] and not facts["gray_level"]["beats_baselines_auc"]
     assert "does not beat every classical baseline on ICC(A,1)" in text and "below all 2 single readers" in text
-    _, text = benchmark.verdict(_toy(0.99, 0.7, [0.65, 0.8]), empty)
+    _, text = _verdict(_toy(0.99, 0.7, [0.65, 0.8]), empty)
     assert "above all 2 single readers" in text
+
+
+def test_verdict_counts_the_significant_and_the_untestable_delong_tests(data):
+    delong = benchmark.delong_table(data["scores"], data["reference"], positive_class="acceptable")
+    facts, text = _verdict(data["metrics"], delong)
+    for dimension, entry in facts.items():
+        tests = delong[(delong["dimension"] == dimension) & (delong["family"] == "regressor")]
+        assert entry["delong_significant_regressors"] == int(((tests["p_holm"] < 0.05) & (tests["estimate"] > 0)).sum())
+        assert f"than {entry['delong_significant_regressors']} of {len(tests)} regressors" in text
+    assert text.count(f"{benchmark.MODEL} ") >= len(facts)
+
+
+def test_headline_lists_every_non_reader_method_and_the_run_settings(data, ablation_dir):
+    readers = benchmark.reader_agreement(data["ratings"], data["calls"], data["scores"]["image_id"].unique(), n_resamples=100, seed=1)
+    ablation, _ = benchmark.load_ablations(ablation_dir)
+    facts = benchmark.verdict_facts(data["metrics"], pd.DataFrame())
+    out = benchmark.headline(data["metrics"], readers, facts, split="test", positive_class="acceptable", ablations=ablation)
+    assert (out["split"], out["positive_class"], out["ablations"]) == ("test", "acceptable", ["mse", "no_attention"])
+    is_reader = data["metrics"]["family"] == "reader"
+    assert set(data["metrics"].loc[~is_reader, "method"]) <= set(out["gray_level"])
+    assert set(data["metrics"].loc[is_reader, "method"]).isdisjoint(out["gray_level"])
+    assert set(out["gray_level"][benchmark.MODEL]) == {"icc", "pearson_r", "srcc", "mad", "auc"}
+    assert out["sharpness"]["inter_reader_icc_2k"] == pytest.approx(readers.set_index(["dimension", "metric"]).loc[("sharpness", cs.ICC_AK), "estimate"])
+
+
+def test_prose_names_the_ablations_and_the_split(data):
+    text = benchmark.describe_ablations("results/ablations", data["notes"])
+    assert text.startswith("**Ablations** (`results/ablations`):") and all(f"- {note}" in text for note in data["notes"])
+    split = benchmark.describe_split(data["scores"], split="test", positive_class="non_acceptable")
+    assert "{'gray_level': 12, 'sharpness': 12} images" in split and "positive = non-acceptable" in split
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

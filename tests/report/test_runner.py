@@ -37,7 +37,7 @@ def test_notebooks_declare_literal_parameters_and_define_nothing(source):
     import ast
 
     declared = read_parameters(source)
-    assert declared["out"] == "reports"
+    assert declared["out"] is None  # cxrqa report --out gives it
     tree = ast.parse(source.read_text())
     defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
     assert defined == [], f"{source.name} defines functions or classes"
@@ -49,6 +49,32 @@ def test_report_section_keys_match_the_notebooks_declarations(source):
     declared = read_parameters(source)
     for key in set(section) & set(declared):
         assert type(declared[key]) is type(section[key]), key
+
+
+def _report_stage(name: str):
+    from dvc.repo import Repo
+
+    with Repo(str(ROOT), uninitialized=True) as repo:
+        stage = next(stage for stage in repo.index.stages if stage.name == f"report@{name}")
+        return stage.cmd, [dep.def_path for dep in stage.deps if dep.def_path != "params.yaml"]
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_dvc_yaml_passes_the_notebook_its_paths_and_depends_on_what_is_read_there(source):
+    import shlex
+
+    cmd, deps = _report_stage(source.stem)
+    tokens = shlex.split(cmd)
+    passed = parse_overrides([value for flag, value in zip(tokens, tokens[1:]) if flag in ("-p", "--parameter")])
+    required = {key for key, value in read_parameters(source).items() if value is None}
+    assert set(passed) | {"out"} == required, "the notebook's paths are required parameters, and dvc.yaml passes each"
+    assert f"notebooks/{source.stem}.py" in deps
+    inputs = {key: value for key, value in passed.items() if key not in ("metrics", "ablations")}  # ablations: optional, no dep
+    data_deps = [dep for dep in deps if not dep.startswith(("notebooks/", "cxrqa"))]
+    for key, path in inputs.items():
+        assert any(dep == path or dep.startswith(path + "/") for dep in data_deps), f"no dep under {key}={path}"
+    for dep in data_deps:
+        assert any(dep == path or dep.startswith(path + "/") for path in inputs.values()), f"dep {dep} is no input of the notebook"
 
 
 def test_non_literal_parameter_is_rejected():

@@ -35,6 +35,10 @@ def liver_scan() -> pd.DataFrame:
     return counts.loc[counts.index.repeat(counts["count"]), ["scan", "pathology"]].reset_index(drop=True)
 
 
+def anscombe() -> pd.DataFrame:
+    return pd.read_csv(DATA / "anscombe_1973.csv")
+
+
 @pytest.fixture(scope="session")
 def datasets() -> SimpleNamespace:
     """All reference datasets, loaded once."""
@@ -44,6 +48,7 @@ def datasets() -> SimpleNamespace:
         asah=asah(),
         hanley_mcneil=hanley_mcneil(),
         liver=liver_scan(),
+        anscombe=anscombe(),
     )
 
 

@@ -78,6 +78,39 @@ def test_icc_mcgraw_wong_labels_are_the_same_numbers(datasets):
     assert "ICC(2,1) = ICC(A,1)" in sf.loc[1, "method"]
 
 
+def test_icc_pair_is_the_icc21_row_of_the_two_rater_design_and_matches_pingouin(reader_study):
+    model, mos = _reader_pairs(reader_study)
+    pair = cs.icc_pair(model, mos)
+    long = pd.DataFrame({"image": np.tile(np.arange(mos.size), 2), "rater": np.repeat(["model", "mos"], mos.size), "score": np.r_[model, mos]})
+    full = cs.icc(long, "image", "rater", "score")
+    pd.testing.assert_frame_equal(pair, full[full["metric"] == cs.ICC_A1].reset_index(drop=True))  # bit for bit
+    ref = pingouin_icc(long, "image", "rater", "score").loc[cs.ICC_A1]
+    for col in ref.index:
+        _close(pair.loc[0, col], ref[col])
+
+
+def test_spearman_estimate_matches_scipy_with_ties(reader_study):
+    model, _ = _reader_pairs(reader_study)
+    first = reader_study[reader_study["reader_id"] == "r0"].sort_values("image_id")["score"].to_numpy()  # integer scores: ties
+    _close(cs.spearman(model, first, n_resamples=100).loc[0, "estimate"], stats.spearmanr(model, first).statistic)
+
+
+def test_linear_regression_and_band_match_statsmodels(datasets):
+    import statsmodels.api as sm
+
+    x, y = datasets.anscombe["x"].to_numpy(float), datasets.anscombe["y"].to_numpy(float)
+    fit = sm.OLS(y, sm.add_constant(x)).fit()
+    ours = cs.linear_regression(x, y, confidence=0.9).set_index("metric")
+    ci = fit.conf_int(alpha=0.1)
+    for row, k in (("intercept", 0), ("slope", 1)):
+        _close(ours.loc[row, ["estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]],
+               [fit.params[k], fit.bse[k], fit.tvalues[k], fit.pvalues[k], ci[k, 0], ci[k, 1]])
+    _close(ours.loc["r_squared", "estimate"], fit.rsquared)
+    band = cs.regression_band(x, y, confidence=0.9, n_points=7)
+    prediction = fit.get_prediction(sm.add_constant(band["x"].to_numpy())).summary_frame(alpha=0.1)
+    _close(band[["fit", "ci_low", "ci_high"]].to_numpy(), prediction[["mean", "mean_ci_lower", "mean_ci_upper"]].to_numpy())
+
+
 def test_paired_ttest_matches_scipy_and_pingouin(reader_study):
     a, b = _reader_pairs(reader_study)
     ours = cs.paired_ttest(a, b).iloc[0]

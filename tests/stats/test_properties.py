@@ -13,7 +13,7 @@ import cxrqa.stats as cs
 def _materialise_icc(y, w):
     rows = np.repeat(y, w.astype(int), axis=0)
     df = pd.DataFrame([(t, j, v) for t, r in enumerate(rows) for j, v in enumerate(r)], columns=["t", "j", "s"])
-    return cs.icc(df, "t", "j", "s").set_index("metric").loc["ICC(2,1)", "estimate"]
+    return cs.icc(df, "t", "j", "s").set_index("metric").loc[cs.ICC_A1, "estimate"]
 
 
 def test_every_function_returns_the_uniform_columns(datasets, reader_study):
@@ -33,6 +33,9 @@ def test_every_function_returns_the_uniform_columns(datasets, reader_study):
         cs.chi_square(a, "gender", "outcome"),
         cs.wilcoxon(d["wright1"], d["mini1"]),
         cs.diagnostic_accuracy(a["outcome"], a["wfns"] > 2, positive="Poor"),
+        cs.icc_pair(d["wright1"], d["mini1"]),
+        cs.spearman(d["wright1"], d["mini1"], n_resamples=200),
+        cs.linear_regression(d["wright1"], d["mini1"]),
     ]
     for frame in frames:
         assert tuple(frame.columns) == cs.COLUMNS
@@ -150,3 +153,48 @@ def test_reader_vs_rest_matches_direct_computation(reader_study):
     assert row.estimate == pytest.approx(stats.pearsonr(own, rest).statistic, abs=1e-12)
     with pytest.raises(ValueError, match="three raters"):
         cs.reader_vs_rest(reader_study[reader_study["reader_id"].isin(["r0", "r1"])], "image_id", "reader_id", "score")
+
+
+def test_weighted_spearman_equals_scipy_on_the_expanded_resample():
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(1, 6, 25).astype(float), rng.normal(size=25)  # ties in x
+    weights = cs.bootstrap_weights(25, 20, seed=1)
+    fast = cs.spearman_weighted(x, y, weights)
+    for w, value in zip(weights, fast):
+        keep = np.repeat(np.arange(25), w.astype(int))
+        assert value == pytest.approx(stats.spearmanr(x[keep], y[keep]).statistic, abs=1e-12)
+
+
+def test_spearman_interval_is_the_bootstrap_of_scipys_rho_and_is_seeded():
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=40)
+    b = np.round(a + rng.normal(size=40))  # ties in b
+    first = cs.spearman(a, b, n_resamples=400, seed=9)
+    slow = cs.bootstrap(pd.DataFrame({"a": a, "b": b}), lambda f: stats.spearmanr(f["a"], f["b"]).statistic,
+                        vectorized=False, n_resamples=400, seed=9)
+    np.testing.assert_allclose(first[["estimate", "se", "ci_low", "ci_high"]].to_numpy(), slow[["estimate", "se", "ci_low", "ci_high"]].to_numpy(), rtol=0, atol=1e-12)
+    assert first.equals(cs.spearman(a, b, n_resamples=400, seed=9))
+    assert not first.equals(cs.spearman(a, b, n_resamples=400, seed=10))
+
+
+def _holm_by_definition(p):
+    """Wright (1992): the i-th smallest adjusted p is max over j <= i of min(1, (m - j + 1) p_(j))."""
+    order = np.argsort(p, kind="mergesort")
+    m, adjusted, running = len(p), np.empty(len(p)), 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def test_holm_follows_its_definition_and_leaves_untestable_comparisons_out():
+    rng = np.random.default_rng(4)
+    for size in (1, 2, 5, 12):
+        p = rng.uniform(0, 0.2, size)
+        p[: size // 2] = p[0]  # ties
+        np.testing.assert_allclose(cs.holm(p), _holm_by_definition(p), rtol=0, atol=1e-15)
+    with_gaps = np.array([0.01, np.nan, 0.04, 0.03, np.nan])
+    adjusted = cs.holm(with_gaps)
+    assert np.isnan(adjusted[[1, 4]]).all()
+    np.testing.assert_allclose(adjusted[[0, 2, 3]], _holm_by_definition(with_gaps[[0, 2, 3]]))
+    assert cs.holm([]).size == 0 and np.isnan(cs.holm([np.nan])).all()

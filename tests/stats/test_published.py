@@ -58,6 +58,10 @@ def _liver(ds):
     return cs.diagnostic_accuracy(d["pathology"], d["scan"] == "abnormal", positive="abnormal")
 
 
+def _regression(ds):
+    return cs.linear_regression(ds.anscombe["x"], ds.anscombe["y"])
+
+
 COMPUTE = {
     **{f"sf.published.{k}": (lambda ds, v=v: _get(_icc(ds), v)) for k, v in {
         "ICC1": "ICC(1,1)", "ICC2": "ICC(2,1)", "ICC3": "ICC(3,1)",
@@ -103,6 +107,10 @@ COMPUTE = {
     "hm.published.hanley_mcneil_se": lambda ds: _get(_hm(ds), "auc_hanley_mcneil", "se"),
     "liver.published.sensitivity": lambda ds: _get(_liver(ds), "sensitivity"),
     "liver.published.specificity": lambda ds: _get(_liver(ds), "specificity"),
+    "anscombe.published.slope": lambda ds: _get(_regression(ds), "slope"),
+    "anscombe.published.intercept": lambda ds: _get(_regression(ds), "intercept"),
+    "anscombe.published.slope_se": lambda ds: _get(_regression(ds), "slope", "se"),
+    "anscombe.published.r_squared": lambda ds: _get(_regression(ds), "r_squared"),
 }
 
 

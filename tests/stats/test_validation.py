@@ -12,13 +12,16 @@ A = [7.0, 8.0, 6.5, 9.0, 5.5]
 B = [7.5, 7.0, 6.5, 8.0, 6.0]
 
 
-@pytest.mark.parametrize("func", [cs.paired_ttest, cs.pearson, cs.mad, cs.bland_altman, cs.wilcoxon])
+PAIRED = [cs.paired_ttest, cs.pearson, cs.mad, cs.bland_altman, cs.wilcoxon, cs.icc_pair, cs.spearman, cs.linear_regression, cs.regression_band]
+
+
+@pytest.mark.parametrize("func", PAIRED)
 def test_mismatched_lengths(func):
     with pytest.raises(ValueError, match="different lengths"):
         func(A, B[:-1])
 
 
-@pytest.mark.parametrize("func", [cs.paired_ttest, cs.pearson, cs.mad, cs.bland_altman, cs.wilcoxon])
+@pytest.mark.parametrize("func", PAIRED)
 def test_nan(func):
     with pytest.raises(ValueError, match="NaN"):
         func(A[:-1] + [np.nan], B)
@@ -31,6 +34,10 @@ def test_constant_inputs():
         cs.paired_ttest(A, np.asarray(A) - 1)
     with pytest.raises(ValueError, match="constant raters"):
         cs.weighted_kappa([2, 2, 2], [2, 2, 2])
+    with pytest.raises(ValueError, match="identical"):
+        cs.icc_pair([4.0, 4.0, 4.0], [4.0, 4.0, 4.0])
+    with pytest.raises(ValueError, match="x is constant"):
+        cs.linear_regression([3.0] * 5, A)
 
 
 def _long(wide):
@@ -95,3 +102,9 @@ def test_other_errors():
         cs.bootstrap(pd.DataFrame({"x": A}), lambda w: w.sum(axis=1), cluster="patient")
     with pytest.raises(ValueError, match="different lengths"):
         cs.diagnostic_accuracy([0, 1], [True], positive=1)
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        cs.holm([0.2, 1.5])
+    with pytest.raises(ValueError, match="one-dimensional"):
+        cs.holm([[0.1, 0.2]])
+    with pytest.raises(ValueError, match="at least 3 pairs"):
+        cs.spearman([1.0, 2.0], [2.0, 1.0])
