@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cxrqa.report.agreement import convention_words
+from cxrqa.report import agreement
 from cxrqa.report.benchmark.metrics import regressor_tests
 from cxrqa.report.benchmark.scores import MODEL
 
@@ -25,9 +25,9 @@ def describe_ablations(folder, notes: list[str]) -> str:
 
 
 def describe_split(scores: pd.DataFrame, *, split: str, positive_class: str) -> str:
-    """Markdown: the analysed split, the model's images per dimension and the ROC convention."""
-    counts = scores[scores["family"] == "model"].groupby("dimension").size().to_dict()
-    return f"Split **{split}**: {counts} images. ROC convention in every table: **{convention_words(positive_class)}**."
+    """Markdown: the analysed split, the model's images per dimension and the ROC convention
+    (:func:`cxrqa.report.agreement.describe_split` of the model's rows)."""
+    return agreement.describe_split(scores[scores["family"] == "model"], split=split, positive_class=positive_class)
 
 
 def verdict_text(facts: dict[str, dict], delong: pd.DataFrame, *, alpha: float = 0.05) -> str:
