@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 
 from cxrqa.cli import main
+from cxrqa.config import as_dict, load_section
 from cxrqa.io.tables import DIMENSIONS
 from cxrqa.models import CaHDCRGA, load_checkpoint, save_checkpoint
 from cxrqa.scoring import InputSpec
@@ -20,6 +22,12 @@ TINY = {
     "unet_channels": (4, 4, 8), "train_size": (64, 64),
 }  # fmt: skip
 PREPROCESSING = InputSpec((64, 64)).to_dict()
+
+
+def preprocess_section(**changes) -> dict:
+    """The default ``preprocess`` section with ``changes``: a whole section, since a missing key fails."""
+    defaults = as_dict(load_section(None, "preprocess"))
+    return {**{key: list(value) if isinstance(value, tuple) else value for key, value in defaults.items()}, **changes}
 
 
 def save_model(
@@ -107,7 +115,7 @@ def test_each_checkpoint_is_read_once(models, archive, tmp_path, monkeypatch):
 
 def test_params_file_section_is_used(models, archive, tmp_path):
     params = tmp_path / "strict.yaml"
-    params.write_text("preprocess:\n  min_size: 5000\n")
+    params.write_text(yaml.safe_dump({"preprocess": preprocess_section(min_size=5000)}))
     assert score(archive, models, tmp_path / "scores.csv", "--params", str(params)) == 1  # every file too small
     assert len(pd.read_csv(tmp_path / "scores.errors.csv")) == 2
 
@@ -115,15 +123,15 @@ def test_params_file_section_is_used(models, archive, tmp_path):
 def test_preprocess_section_recorded_in_the_checkpoints_is_used(tmp_path, archive):
     models = tmp_path / "models"
     for dimension in DIMENSIONS:
-        save_model(models, dimension, dimension, {"preprocess": {"min_size": 5000}})
+        save_model(models, dimension, dimension, {"preprocess": preprocess_section(min_size=5000)})
     assert score(archive, models, tmp_path / "scores.csv") == 1
     assert len(pd.read_csv(tmp_path / "scores.errors.csv")) == 2
 
 
 def test_checkpoints_recording_different_preprocessing_need_params(tmp_path, archive, capsys, no_preprocessing):
     models = tmp_path / "models"
-    save_model(models, "gray_level", "gray_level", {"preprocess": {"height": 512}})
-    save_model(models, "sharpness", "sharpness", {"preprocess": {"height": 768}})
+    save_model(models, "gray_level", "gray_level", {"preprocess": preprocess_section(height=512)})
+    save_model(models, "sharpness", "sharpness", {"preprocess": preprocess_section(height=768)})
     assert score(archive, models, tmp_path / "scores.csv") == 2
     assert_cli_error(capsys, "different preprocessing", "--params")
 
