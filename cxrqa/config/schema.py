@@ -576,6 +576,204 @@ class BaselinesParams:
             raise ValueError(f"'baselines.workers' must be 0 or more, got {self.workers}")
 
 
+@dataclass(frozen=True)
+class SharpnessFault:
+    """A station whose films lose sharpness from one month on (``archive.fault_sharpness``).
+
+    Attributes
+    ----------
+    station : int
+        Index of the station (0-based, in the order sites x stations are laid out).
+    onset_month : int
+        First month (0-based from ``archive.start``) of the fault; it lasts to the end.
+    drop : float
+        Points of latent sharpness quality (1-10 scale) the films lose, as a focal-spot blur.
+    """
+
+    station: int
+    onset_month: int
+    drop: float
+
+
+@dataclass(frozen=True)
+class ExposureFault:
+    """A station that underexposes for a few months (``archive.fault_underexposure``).
+
+    Attributes
+    ----------
+    station : int
+        Index of the station.
+    onset_month : int
+        First month of the fault (0-based).
+    months : int
+        How many months it lasts.
+    drop : float
+        Points of latent gray-level quality the films lose, as underexposure (quantum noise); the
+        Exposure Index falls with the dose.
+    """
+
+    station: int
+    onset_month: int
+    months: int
+    drop: float
+
+
+@dataclass(frozen=True)
+class SoftwareFault:
+    """A software update that changes the contrast of a station's films (``archive.fault_software``).
+
+    Attributes
+    ----------
+    station : int
+        Index of the station.
+    onset_month : int
+        Month of the update (0-based); Software Versions changes with it, so the device key does.
+    drop : float
+        Points of latent gray-level quality the films lose, as a too-wide window (low contrast).
+    """
+
+    station: int
+    onset_month: int
+    drop: float
+
+
+@dataclass(frozen=True)
+class ArchiveParams:
+    """The synthetic hospital archive the default audit runs on (stage ``archive``; DESIGN §7).
+
+    Attributes
+    ----------
+    seed : int
+        Seed of every random draw of the archive.
+    start : str
+        First day of the archive, ``YYYY-MM-DD`` (the first of a month).
+    months : int
+        Months the archive covers.
+    sites : int
+        Sites (institutions).
+    stations_per_site : int
+        X-ray stations per site; vendors are assigned in turn over the four of the study.
+    films_per_station_month : int
+        PA chest films per station and month.
+    rows, cols : int
+        Pixel matrix of the written films.
+    lateral_fraction, non_chest_fraction, for_processing_fraction, no_view_fraction, unusable_fraction : float
+        Extra files per PA film: lateral chest films, other body parts, "for processing" films,
+        PA films with no View Position, and unusable files (truncated, not DICOM, CT).
+    fault_sharpness, fault_underexposure, fault_software : dataclass
+        The planted faults (:class:`SharpnessFault`, :class:`ExposureFault`, :class:`SoftwareFault`).
+    workers : int
+        Worker processes rendering films (0 = one per CPU core).
+    """
+
+    seed: int
+    start: str
+    months: int
+    sites: int
+    stations_per_site: int
+    films_per_station_month: int
+    rows: int
+    cols: int
+    lateral_fraction: float
+    non_chest_fraction: float
+    for_processing_fraction: float
+    no_view_fraction: float
+    unusable_fraction: float
+    fault_sharpness: SharpnessFault
+    fault_underexposure: ExposureFault
+    fault_software: SoftwareFault
+    workers: int
+
+    def validate(self) -> None:
+        import datetime as _dt
+
+        try:
+            start = _dt.date.fromisoformat(self.start)
+        except ValueError:
+            raise ValueError(f"'archive.start' must be a date YYYY-MM-DD, got {self.start!r}") from None
+        if start.day != 1:
+            raise ValueError(f"'archive.start' must be the first day of a month, got {self.start}")
+        if self.months < 1 or self.sites < 1 or self.stations_per_site < 1 or self.films_per_station_month < 1:
+            raise ValueError(
+                "'archive.months', 'archive.sites', 'archive.stations_per_site' and "
+                "'archive.films_per_station_month' must be at least 1"
+            )
+        if self.rows < 256 or self.cols < 256:
+            raise ValueError(f"'archive.rows' and 'archive.cols' must be at least 256, got {self.rows}x{self.cols}")
+        for name in ("lateral_fraction", "non_chest_fraction", "for_processing_fraction", "no_view_fraction",
+                     "unusable_fraction"):  # fmt: skip
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"'archive.{name}' must lie in [0, 1], got {getattr(self, name)}")
+        stations = self.sites * self.stations_per_site
+        for name in ("fault_sharpness", "fault_underexposure", "fault_software"):
+            fault = getattr(self, name)
+            if not 0 <= fault.station < stations:
+                raise ValueError(f"'archive.{name}.station' must lie in 0..{stations - 1}, got {fault.station}")
+            if not 0 <= fault.onset_month < self.months:
+                raise ValueError(f"'archive.{name}.onset_month' must lie in 0..{self.months - 1}, got {fault.onset_month}")
+            if fault.drop <= 0:
+                raise ValueError(f"'archive.{name}.drop' must be positive, got {fault.drop}")
+        if self.fault_underexposure.months < 1:
+            raise ValueError(f"'archive.fault_underexposure.months' must be at least 1, got {self.fault_underexposure.months}")
+        if self.workers < 0:
+            raise ValueError(f"'archive.workers' must be 0 or more, got {self.workers}")
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Score at or above which a film is acceptable, per dimension (``audit.cutoff``)."""
+
+    gray_level: float
+    sharpness: float
+
+    def validate(self) -> None:
+        for name in ("gray_level", "sharpness"):
+            if not 1.0 <= getattr(self, name) <= 10.0:
+                raise ValueError(f"'audit.cutoff.{name}' must lie in 1..10, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class AuditParams:
+    """The archive audit (``cxrqa audit``, stage ``audit``; DESIGN §7).
+
+    Attributes
+    ----------
+    shard_size : int
+        Films per shard: the unit of work a Dask worker reads, scores and writes as one Parquet file.
+    workers : int
+        Worker processes of the embedded Dask cluster (0 = one per CPU core).
+    cutoff : Cutoffs
+        Acceptability cut-off of each dimension's score.
+    max_requests : int
+        DICOMweb requests in flight at once, over the whole cluster.
+    http_retries : int
+        Retries of a DICOMweb request answered 408, 429, 503 or 504 (or not answered).
+    http_backoff_s : float
+        Backoff factor of those retries: waits of ``backoff * 2**k`` seconds.
+    allowed_failures : int
+        Worker deaths a shard may cause before its films are retried one by one; a film that
+        kills a worker that often on its own is recorded as ``crashed``.
+    """
+
+    shard_size: int
+    workers: int
+    cutoff: Cutoffs
+    max_requests: int
+    http_retries: int
+    http_backoff_s: float
+    allowed_failures: int
+
+    def validate(self) -> None:
+        if self.shard_size < 1:
+            raise ValueError(f"'audit.shard_size' must be at least 1, got {self.shard_size}")
+        if self.workers < 0:
+            raise ValueError(f"'audit.workers' must be 0 or more, got {self.workers}")
+        if self.max_requests < 1 or self.http_retries < 0 or self.http_backoff_s < 0:
+            raise ValueError("'audit.max_requests' must be at least 1, 'audit.http_retries' and 'audit.http_backoff_s' 0 or more")
+        if self.allowed_failures < 1:
+            raise ValueError(f"'audit.allowed_failures' must be at least 1, got {self.allowed_failures}")
+
+
 #: Schema of every section ``params.yaml`` may hold, by section name.
 SECTIONS: dict[str, type] = {
     "simulate": SimulateParams,
@@ -586,5 +784,7 @@ SECTIONS: dict[str, type] = {
     "predict": PredictParams,
     "report": ReportParams,
     "baselines": BaselinesParams,
+    "archive": ArchiveParams,
+    "audit": AuditParams,
 }
 
