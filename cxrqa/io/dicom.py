@@ -184,6 +184,28 @@ def read_dicom(
     return Radiograph(image=display, valid=valid, meta=meta)
 
 
+def read_header(path: str | Path) -> pydicom.Dataset:
+    """The dataset of a DICOM file up to its Pixel Data: the header alone, no pixel byte read.
+
+    The parse is guarded as :func:`read_dicom`'s is (runs of empty elements end it). Values are
+    converted lazily by pydicom: read them with care, a malformed one raises on access.
+
+    Raises
+    ------
+    UnusableImage
+        ``unreadable`` when the file cannot be opened or parsed, ``not_dicom`` when it is not
+        DICOM Part 10.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            if not is_dicom_file(handle.read(132)):
+                raise UnusableImage(path, "not_dicom", "no DICOM Part 10 preamble and 'DICM' marker")
+            return _read_dataset(path, handle, stop_before_pixels=True)
+    except OSError as error:
+        raise UnusableImage(path, "unreadable", f"cannot open the file: {error.strerror or error}") from error
+
+
 def _parse(path: Path, *, max_file_bytes: int) -> tuple[pydicom.Dataset, bytes | None]:
     """Parse the file; the bytes are returned too, or ``None`` when the file is too large to read.
 

@@ -42,12 +42,14 @@ from cxrqa.io.tables import ERROR_COLUMNS, MANIFEST_COLUMNS
 from cxrqa.preprocess.crop import Box, find_crop
 
 __all__ = [
+    "PreparedImage",
     "Task",
     "collect_inputs",
     "fit_aspect",
     "make_tasks",
     "preprocess_file",
     "preprocess_many",
+    "prepare_image",
 ]
 
 
@@ -149,17 +151,34 @@ def _resize(array: np.ndarray, box: tuple[float, float, float, float], size: tup
     return np.asarray(image.resize(size, resample=resample, box=box), dtype=np.float32)
 
 
-def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -> dict[str, Any]:
-    """Preprocess one file and write its image and ROI; returns its manifest row.
+@dataclass(frozen=True)
+class PreparedImage:
+    """One radiograph as the models take it, before anything is written.
 
-    ``out_dir/images`` and ``out_dir/rois`` must exist (:func:`preprocess_many` makes them once).
+    Attributes
+    ----------
+    pixels : numpy.ndarray
+        ``height x width`` uint16, ``round(65535 * y)`` of the display value ``y`` in [0, 1].
+    roi : numpy.ndarray
+        ``height x width`` uint8, 255 inside the region of interest.
+    facts : dict
+        The manifest row's columns that describe the file, the crop and the ROI (every column of
+        :data:`cxrqa.io.tables.MANIFEST_COLUMNS` but ``image_file`` and ``roi_file``).
+    """
+
+    pixels: np.ndarray
+    roi: np.ndarray
+    facts: dict[str, Any]
+
+
+def prepare_image(task: Task, params: PreprocessParams) -> PreparedImage:
+    """Decode, crop and resize one file into a model input and its ROI, in memory.
 
     Raises
     ------
     UnusableImage
         When the file cannot be used (see :mod:`cxrqa.io.errors`).
     """
-    out_dir = Path(out_dir)
     radiograph = read_radiograph(
         task.path, modalities=tuple(params.modalities), min_size=params.min_size, voi=params.voi,
         max_pixels=params.max_pixels,
@@ -180,23 +199,13 @@ def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -
     source_box = (float(box.left), float(box.top), float(box.right), float(box.bottom))
     out = _resize(image, source_box, size, _RESAMPLE[params.resample])
     pixels = np.rint(np.clip(out, 0.0, 1.0) * 65535.0).astype(np.uint16)
-
     roi, roi_source = _roi(task, crop, box, rows, cols, size)
-    image_file = Path("images") / f"{task.image_id}.png"
-    roi_file = Path("rois") / f"{task.image_id}.png"
-    try:
-        Image.fromarray(pixels).save(out_dir / image_file, compress_level=params.png_compress_level)
-        Image.fromarray(roi).save(out_dir / roi_file, compress_level=params.png_compress_level)
-    except OSError as error:
-        raise OutputError(f"{out_dir}: cannot write {image_file} ({error.strerror or error})") from error
 
     meta = radiograph.meta
     row_mm, col_mm = meta["pixel_spacing_row_mm"], meta["pixel_spacing_col_mm"]
-    return {
+    facts = {
         "image_id": task.image_id,
         "source_file": display_path(task.path),
-        "image_file": image_file.as_posix(),
-        "roi_file": roi_file.as_posix(),
         **{k: meta[k] for k in ("modality", "vendor", "model", "photometric_interpretation",
                                 "bits_allocated", "bits_stored", "pixel_representation",
                                 "transfer_syntax", "pixel_spacing_row_mm", "pixel_spacing_col_mm",
@@ -217,6 +226,31 @@ def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -
         "voi_lut": meta["voi_lut"],
         "view_position": meta["view_position"],
     }  # fmt: skip
+    return PreparedImage(pixels, roi, facts)
+
+
+def preprocess_file(task: Task, out_dir: str | Path, params: PreprocessParams) -> dict[str, Any]:
+    """Preprocess one file (:func:`prepare_image`) and write its image and ROI; returns its manifest row.
+
+    ``out_dir/images`` and ``out_dir/rois`` must exist (:func:`preprocess_many` makes them once).
+
+    Raises
+    ------
+    UnusableImage
+        When the file cannot be used (see :mod:`cxrqa.io.errors`).
+    OutputError
+        When the PNGs cannot be written.
+    """
+    out_dir = Path(out_dir)
+    prepared = prepare_image(task, params)
+    image_file = Path("images") / f"{task.image_id}.png"
+    roi_file = Path("rois") / f"{task.image_id}.png"
+    try:
+        Image.fromarray(prepared.pixels).save(out_dir / image_file, compress_level=params.png_compress_level)
+        Image.fromarray(prepared.roi).save(out_dir / roi_file, compress_level=params.png_compress_level)
+    except OSError as error:
+        raise OutputError(f"{out_dir}: cannot write {image_file} ({error.strerror or error})") from error
+    return {**prepared.facts, "image_file": image_file.as_posix(), "roi_file": roi_file.as_posix()}
 
 
 def _roi(task: Task, crop, box: Box, rows: int, cols: int, size: tuple[int, int]) -> tuple[np.ndarray, str]:

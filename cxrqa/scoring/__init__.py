@@ -10,6 +10,13 @@ inputs the same way; this package never imports :mod:`cxrqa.train` (an import-li
 ``pyproject.toml`` checks it).
 """
 
+from cxrqa.scoring.folder import (
+    checkpoint_digest,
+    checkpoint_path,
+    load_scorer,
+    load_scorers,
+    scoring_preprocess,
+)
 from cxrqa.scoring.images import as_image, load_image, roi_path_of
 from cxrqa.scoring.scorer import TILES_PER_PASS, Scorer
 from cxrqa.scoring.spec import INPUT_MODES, TILE_WEIGHTINGS, InputSpec, InputSpecError
@@ -26,6 +33,11 @@ __all__ = [
     "InputSpecError",
     "Scorer",
     "as_image",
+    "checkpoint_digest",
+    "checkpoint_path",
+    "load_scorer",
+    "load_scorers",
+    "scoring_preprocess",
     "covering_tiles",
     "load_image",
     "roi_path_of",
