@@ -24,6 +24,7 @@ COMMAND_MODULES: list[tuple[str, str]] = [
     ("score", "cxrqa.predict.score_command"),
     ("baselines", "cxrqa.baselines.command"),
     ("report", "cxrqa.report.command"),
+    ("archive", "cxrqa.archive.command"),
     ("audit", "cxrqa.audit.command"),
 ]
 

@@ -52,32 +52,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa audit``."""
     from cxrqa.audit.engine import EngineSpec, run_audit
-    from cxrqa.audit.shard import DicomwebSettings, ScoringSetup
-    from cxrqa.config import load_section
     from cxrqa.io.pool import worker_count
-    from cxrqa.scoring import checkpoint_digest, checkpoint_path, load_scorers, scoring_preprocess
 
-    params = load_section(args.params, "audit", {"shard_size": args.shard_size, "workers": args.workers})
-    if args.since and args.until and args.since > args.until:
-        raise ValueError(f"--since {args.since} is after --until {args.until}")
-    scorers = load_scorers(args.models)  # read and checked once here, before any worker starts
-    preprocess = scoring_preprocess(args.params, args.models, {d: s.checkpoint for d, s in scorers.items()})
-    digests = {dimension: checkpoint_digest(checkpoint_path(args.models, dimension)) for dimension in scorers}
-    del scorers
-    setup = ScoringSetup(
-        audit_dir=str(args.out.resolve()),
-        models=str(args.models.resolve()),
-        digests=digests,
-        preprocess=preprocess,
-        cutoffs={"gray_level": params.cutoff.gray_level, "sharpness": params.cutoff.sharpness},
-        since=args.since,
-        until=args.until,
-        operator_key=_operator_key(args.operator_key, args.out),
-        dicomweb=DicomwebSettings("", params.http_retries, params.http_backoff_s),
-    )
     for source in args.sources:
         if not source.startswith(("http://", "https://")) and not Path(source).exists():
             raise FileNotFoundError(f"source not found: {source}")
+    setup, params = make_setup(
+        args.models, args.out, args.params, since=args.since, until=args.until, operator_key=args.operator_key,
+        overrides={"shard_size": args.shard_size, "workers": args.workers},
+    )  # fmt: skip
     engine = EngineSpec(
         kind="scheduler" if args.scheduler else "local",
         workers=worker_count(params.workers),
@@ -93,6 +76,49 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['already_done']} already done -> {args.out}"
     )
     return 0
+
+
+def make_setup(
+    models: Path,
+    out: Path,
+    params_file: Path | None,
+    *,
+    since: _dt.date | None = None,
+    until: _dt.date | None = None,
+    operator_key: Path | None = None,
+    overrides: dict | None = None,
+):
+    """What the workers need (:class:`~cxrqa.audit.shard.ScoringSetup`) and the ``audit`` section.
+
+    The models are read and checked once here, before any worker starts (swapped folders, a
+    corrupt checkpoint: :func:`cxrqa.scoring.load_scorers`), and named by their digests.
+
+    Raises
+    ------
+    ConfigError, ValueError, FileNotFoundError
+        For bad parameters, models, dates or key file.
+    """
+    from cxrqa.audit.shard import DicomwebSettings, ScoringSetup
+    from cxrqa.config import load_section
+    from cxrqa.scoring import checkpoint_digest, checkpoint_path, load_scorers, scoring_preprocess
+
+    params = load_section(params_file, "audit", overrides)
+    if since and until and since > until:
+        raise ValueError(f"--since {since} is after --until {until}")
+    scorers = load_scorers(models)
+    preprocess = scoring_preprocess(params_file, models, {d: s.checkpoint for d, s in scorers.items()})
+    setup = ScoringSetup(
+        audit_dir=str(Path(out).resolve()),
+        models=str(Path(models).resolve()),
+        digests={dimension: checkpoint_digest(checkpoint_path(Path(models), dimension)) for dimension in scorers},
+        preprocess=preprocess,
+        cutoffs={"gray_level": params.cutoff.gray_level, "sharpness": params.cutoff.sharpness},
+        since=since,
+        until=until,
+        operator_key=_operator_key(operator_key, Path(out)),
+        dicomweb=DicomwebSettings("", params.http_retries, params.http_backoff_s),
+    )
+    return setup, params
 
 
 def _date(text: str) -> _dt.date:

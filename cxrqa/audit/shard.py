@@ -280,7 +280,9 @@ def _dicomweb(settings: DicomwebSettings):
 def _classify_exception(error: BaseException) -> tuple[str, str]:
     """Reason and detail of an unexpected exception: a DICOMweb error, or a bug named where raised."""
     if type(error).__name__ == "DicomwebError":
-        return "unreadable", describe_error(error)
+        # A server that did not answer after the retries may answer tomorrow: such a failure is
+        # not kept as done, so the next run asks again (store.RETRIED_REASONS).
+        return ("unavailable" if error.transient else "unreadable"), describe_error(error)
     frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     where = f" (at {os.path.basename(frame.filename)}:{frame.lineno})" if frame else ""
     return "internal_error", f"{describe_error(error)}{where}"

@@ -34,6 +34,7 @@ from cxrqa.io.tables import DIMENSIONS
 
 __all__ = [
     "FAILURE_SCHEMA",
+    "RETRIED_REASONS",
     "SCORE_SCHEMA",
     "UNKNOWN_MONTH",
     "contains",
@@ -46,6 +47,10 @@ __all__ = [
     "write_failures",
     "write_scores",
 ]
+
+#: Failure reasons that a rerun retries rather than counts as done: a DICOMweb server that did
+#: not answer (after the request's own retries).
+RETRIED_REASONS = ("unavailable",)
 
 #: Partition of the films whose header has no valid study date.
 UNKNOWN_MONTH = "unknown"
@@ -161,11 +166,13 @@ def done_keys(audit_dir: Path, models: dict[str, str]) -> np.ndarray:
     """
     keys: list[np.ndarray] = []
     model_columns = [f"{dimension}_model" for dimension in DIMENSIONS]
-    for table in (read_scores(audit_dir, ["sop_instance_uid", "source", *model_columns]),
-                  read_failures(audit_dir, ["sop_instance_uid", "source", *model_columns])):  # fmt: skip
+    failed = read_failures(audit_dir, ["sop_instance_uid", "source", "reason", *model_columns])
+    retried = np.isin(np.asarray(failed.column("reason").to_pylist(), dtype=object), RETRIED_REASONS)
+    for table, keep in ((read_scores(audit_dir, ["sop_instance_uid", "source", *model_columns]), None),
+                        (failed, ~retried)):  # fmt: skip
         if not table.num_rows:
             continue
-        same = np.ones(table.num_rows, dtype=bool)
+        same = np.ones(table.num_rows, dtype=bool) if keep is None else keep.copy()
         for dimension in DIMENSIONS:
             same &= np.asarray(table.column(f"{dimension}_model").to_pylist(), dtype=object) == models[dimension]
         uids = table.column("sop_instance_uid").to_pylist()

@@ -115,13 +115,43 @@ def severity_from_quality(quality: float) -> float:
 
 
 def draw_degradation(
-    gray_level_quality: float, sharpness_quality: float, rng: np.random.Generator
+    gray_level_quality: float,
+    sharpness_quality: float,
+    rng: np.random.Generator,
+    *,
+    gray_level_kind: str | None = None,
+    sharpness_kind: str | None = None,
 ) -> Degradation:
-    """Choose the degradation kinds and their parameters for one image."""
+    """Choose the degradation kinds and their parameters for one image.
+
+    Parameters
+    ----------
+    gray_level_quality, sharpness_quality : float
+        Latent qualities in [1, 10]; they fix the severities.
+    rng : numpy.random.Generator
+        Source of the kinds, the tone-curve direction and the motion angle.
+    gray_level_kind, sharpness_kind : str, optional
+        Force a kind (a member of :data:`GRAY_LEVEL_DEGRADATIONS` or
+        :data:`SHARPNESS_DEGRADATIONS`), as a planted fault does. The kinds are drawn all the
+        same and then replaced, so ``None`` gives exactly the draws of an unforced call and a
+        forced kind leaves the other fields' draws (motion angle, the other kind) as they were.
+
+    Returns
+    -------
+    Degradation
+    """
     s_gray = severity_from_quality(gray_level_quality)
     s_sharp = severity_from_quality(sharpness_quality)
-    gray_kind = str(rng.choice(GRAY_LEVEL_DEGRADATIONS, p=(0.3, 0.15, 0.2, 0.15, 0.2)))
-    sharp_kind = str(rng.choice(SHARPNESS_DEGRADATIONS, p=(0.45, 0.3, 0.25)))
+    drawn_gray = str(rng.choice(GRAY_LEVEL_DEGRADATIONS, p=(0.3, 0.15, 0.2, 0.15, 0.2)))
+    drawn_sharp = str(rng.choice(SHARPNESS_DEGRADATIONS, p=(0.45, 0.3, 0.25)))
+    gray_kind = drawn_gray if gray_level_kind is None else _member(gray_level_kind, GRAY_LEVEL_DEGRADATIONS)
+    sharp_kind = drawn_sharp if sharpness_kind is None else _member(sharpness_kind, SHARPNESS_DEGRADATIONS)
+    # The tone-curve direction is drawn where an unforced call draws it (after the kinds, only for
+    # a drawn gamma), so that forcing a kind never shifts the motion angle's draw.
+    gamma_sign = rng.choice((-1.0, 1.0)) if drawn_gray == "gamma" else None
+    motion_angle = float(rng.uniform(0.0, 180.0))
+    if gray_kind == "gamma" and gamma_sign is None:
+        gamma_sign = rng.choice((-1.0, 1.0))
     # Sharpness: sigma 0.6 px for a flawless film, about 3 px at q = 7, about 9 px at q = 3.
     sigma = _BASE_SIGMA + 11.0 * s_sharp**1.25
     # Gray level: a mild residual deviation even at severity 0 keeps films from being identical.
@@ -137,18 +167,24 @@ def draw_degradation(
     elif gray_kind == "high_contrast":
         window = 1.0 / (1.0 + 4.0 * s_gray)
     else:
-        gamma = float(np.exp(rng.choice((-1.0, 1.0)) * 2.2 * s_gray))
+        gamma = float(np.exp(gamma_sign * 2.2 * s_gray))
     return Degradation(
         gray_level_kind=gray_kind,
         sharpness_kind=sharp_kind,
         gray_level_severity=float(s_gray),
         sharpness_severity=float(s_sharp),
         blur_sigma_px=float(sigma),
-        motion_angle_deg=float(rng.uniform(0.0, 180.0)),
+        motion_angle_deg=motion_angle,
         dose_factor=float(dose),
         window_factor=float(window),
         gamma=float(gamma),
     )
+
+
+def _member(kind: str, kinds: tuple[str, ...]) -> str:
+    if kind not in kinds:
+        raise ValueError(f"unknown degradation kind {kind!r}; known: {', '.join(kinds)}")
+    return kind
 
 
 def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:

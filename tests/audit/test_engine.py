@@ -1,0 +1,270 @@
+"""``cxrqa audit`` end to end: what it scores, skips and records; resume, kills, real Dask, identity."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from cxrqa.audit.command import make_setup
+from cxrqa.audit.engine import EngineSpec, run_audit
+from cxrqa.cli import main
+from cxrqa.config import as_dict, load_section
+from tests.audit.builders import SENTINELS, save_models, write_archive, write_film
+
+CXRQA = [sys.executable, "-m", "cxrqa.cli"]
+#: Columns that are timings of a shared machine, not results.
+TIMING_COLUMNS = ["seconds"]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> Path:
+    return save_models(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    folder = tmp_path_factory.mktemp("archive")
+    return folder, write_archive(folder, n_films=12)
+
+
+def audit_inline(sources, out: Path, models: Path, **options):
+    setup, params = make_setup(models, out, None, **options)
+    return run_audit([str(s) for s in sources], setup, EngineSpec(kind="inline"), shard_size=4, progress=False)
+
+
+def scores(out: Path) -> pd.DataFrame:
+    frame = pd.read_parquet(out / "scores").drop(columns=TIMING_COLUMNS)
+    frame["study_month"] = frame["study_month"].astype(str)
+    return frame.sort_values("sop_instance_uid").reset_index(drop=True)
+
+
+def failures(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out / "failures").sort_values("source").reset_index(drop=True)
+
+
+def params_file(tmp_path: Path, **audit_changes) -> Path:
+    """A parameter file with the default sections and ``audit_changes`` in the audit section."""
+    data = {name: as_dict(load_section(None, name)) for name in ("audit", "preprocess")}
+    data["audit"].update(audit_changes)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(json.loads(json.dumps(data))))
+    return path
+
+
+def test_scores_the_pa_chest_films_and_accounts_for_every_other_file(archive, models, tmp_path):
+    folder, expected = archive
+    summary = audit_inline([folder], tmp_path / "audit", models)
+    table = scores(tmp_path / "audit")
+    assert len(table) == expected["scored"] == summary.scored
+    assert table["sop_instance_uid"].is_unique
+    assert summary.skipped == {"view_position": 1, "body_part": 1, "for_processing": 1, "modality": 1}
+    assert summary.view_position_absent == 1
+    failed = failures(tmp_path / "audit")
+    assert sorted(failed["reason"]) == ["not_dicom", "not_dicom", "truncated_pixel_data"]  # text, empty, cut
+    assert summary.seen == expected["scored"] + expected["skipped"] + expected["failed"]
+    assert set(table["study_month"]) == {"2025-01", "2025-02", "2025-03"}
+    assert table["deviation_index"].eq(0.0).all() and table["deviation_index_source"].eq("computed").all()
+    assert table["device_key"].nunique() == 2  # two stations
+    assert table[["gray_level", "sharpness"]].notna().all().all()
+    assert (table["gray_level_acceptable"] == (table["gray_level"] >= 7.0)).all()
+    run = json.loads((tmp_path / "audit" / "run.json").read_text())
+    assert run["counts"]["scored"] == expected["scored"] and run["engine"]["kind"] == "inline"
+
+
+def test_a_rerun_scores_nothing_again_and_changes_no_row(archive, models, tmp_path):
+    folder, expected = archive
+    audit_inline([folder], tmp_path / "audit", models)
+    first = scores(tmp_path / "audit")
+    again = audit_inline([folder], tmp_path / "audit", models)
+    assert again.scored == 0 and sum(again.failed.values()) == 0
+    assert again.already_done == expected["scored"] + expected["failed"]
+    pd.testing.assert_frame_equal(scores(tmp_path / "audit"), first)
+    assert len(failures(tmp_path / "audit")) == expected["failed"]
+
+
+def test_new_models_score_the_films_again_beside_the_old_rows(archive, models, tmp_path):
+    folder, expected = archive
+    audit_inline([folder], tmp_path / "audit", models)
+    retrained = save_models(tmp_path / "retrained", seed=7)
+    summary = audit_inline([folder], tmp_path / "audit", retrained)
+    assert summary.scored == expected["scored"]
+    assert scores(tmp_path / "audit")["gray_level_model"].nunique() == 2
+
+
+def test_the_same_film_twice_is_scored_once(models, tmp_path):
+    film = write_film(tmp_path / "a" / "film.dcm", 1)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "copy.dcm").write_bytes(film.read_bytes())
+    summary = audit_inline([tmp_path / "a", tmp_path / "b"], tmp_path / "audit", models)
+    assert summary.scored == 1 and summary.skipped["duplicate"] == 1
+
+
+def test_dates_outside_since_until_are_skipped(archive, models, tmp_path):
+    import datetime as dt
+
+    folder, _ = archive
+    summary = audit_inline([folder], tmp_path / "audit", models, since=dt.date(2025, 2, 1), until=dt.date(2025, 2, 28))
+    assert set(scores(tmp_path / "audit")["study_month"]) == {"2025-02"}
+    assert summary.skipped["outside_dates"] >= 8
+
+
+def test_operator_pseudonym_only_with_a_key_kept_outside_the_audit(archive, models, tmp_path, capsys):
+    folder, _ = archive
+    key = tmp_path / "operator.key"
+    key.write_bytes(os.urandom(32).hex().encode())
+    audit_inline([folder], tmp_path / "audit", models, operator_key=key)
+    operators = scores(tmp_path / "audit")["operator"]
+    assert operators.str.fullmatch("[0-9a-f]{16}").all() and operators.nunique() == 1
+    inside = tmp_path / "audit2" / "k.key"
+    inside.parent.mkdir()
+    inside.write_bytes(key.read_bytes())
+    assert main(["audit", str(folder), "--models", str(models), "--out", str(inside.parent), "--operator-key", str(inside)]) == 2
+    assert "inside the audit folder" in capsys.readouterr().err
+
+
+def test_bad_arguments_are_one_line_errors(archive, models, tmp_path, capsys):
+    folder, _ = archive
+    assert main(["audit", str(tmp_path / "nowhere"), "--models", str(models), "--out", str(tmp_path / "a")]) == 2
+    assert "source not found" in capsys.readouterr().err
+    assert main(["audit", str(folder), "--models", str(tmp_path), "--out", str(tmp_path / "a")]) == 2
+    assert "no gray_level model" in capsys.readouterr().err
+    assert main(["audit", str(folder), "--models", str(models), "--out", str(tmp_path / "a"),
+                 "--since", "2025-03-01", "--until", "2025-01-01"]) == 2  # fmt: skip
+    assert "after --until" in capsys.readouterr().err
+
+
+# -- real Dask: embedded cluster, an external scheduler and workers, kills ------------------------
+def run_cli(args: list[str], *, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([*CXRQA, *args], capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def test_embedded_cluster_and_external_scheduler_write_the_same_rows_as_the_plain_loop(archive, models, tmp_path):
+    folder, expected = archive
+    audit_inline([folder], tmp_path / "inline", models)
+    embedded = run_cli(["audit", str(folder), "--models", str(models), "--out", str(tmp_path / "embedded"),
+                        "--workers", "2", "--shard-size", "3", "--quiet"])  # fmt: skip
+    assert embedded.returncode == 0, embedded.stderr
+    scheduler_file = tmp_path / "scheduler.json"
+    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                   "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for _ in range(2):
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1", "--nthreads", "1",
+                 "--host", "127.0.0.1", "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+        external = run_cli(["audit", str(folder), "--models", str(models), "--out", str(tmp_path / "external"),
+                            "--scheduler", address, "--shard-size", "3", "--quiet"])  # fmt: skip
+        assert external.returncode == 0, external.stderr
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+    inline = scores(tmp_path / "inline")
+    assert len(inline) == expected["scored"]
+    pd.testing.assert_frame_equal(scores(tmp_path / "embedded"), inline)
+    pd.testing.assert_frame_equal(scores(tmp_path / "external"), inline)
+    run = json.loads((tmp_path / "external" / "run.json").read_text())
+    assert run["engine"]["kind"] == "scheduler" and run["engine"]["workers"] == 2
+
+
+def test_a_run_killed_at_any_point_and_rerun_ends_with_the_uninterrupted_rows(models, tmp_path):
+    folder = tmp_path / "archive"
+    write_archive(folder, n_films=24, extras=False)
+    audit_inline([folder], tmp_path / "reference", models)
+    reference = scores(tmp_path / "reference")
+    out = tmp_path / "killed"
+    command = [*CXRQA, "audit", str(folder), "--models", str(models), "--out", str(out), "--workers", "2",
+               "--shard-size", "2", "--quiet"]  # fmt: skip
+    for wait_for_parts in (0, 3):  # killed while starting, then killed with some shards written
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(out.glob("scores/*/part-*.parquet"))) < wait_for_parts:
+            time.sleep(0.05)
+        if wait_for_parts == 0:
+            time.sleep(1.0)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    written_before = len(pd.read_parquet(out / "scores")) if (out / "scores").exists() else 0
+    assert 0 < written_before < len(reference)  # the kill came mid-run
+    finished = run_cli(command[3:])
+    assert finished.returncode == 0, finished.stderr
+    pd.testing.assert_frame_equal(scores(out), reference)
+    run = json.loads((out / "run.json").read_text())
+    assert run["counts"]["already_done"] == written_before
+    assert not list(out.rglob(".*.tmp"))
+
+
+KILLER = '''
+import os
+import cxrqa.preprocess.pipeline as pipeline
+
+if not hasattr(pipeline, "_unpatched_prepare_image"):  # Dask may run a preload more than once
+    pipeline._unpatched_prepare_image = pipeline.prepare_image
+
+
+def prepare_image(task, params):
+    if "killer" in str(task.path):
+        os._exit(17)  # a decoder crash: the worker process dies
+    return pipeline._unpatched_prepare_image(task, params)
+
+
+pipeline.prepare_image = prepare_image
+'''
+
+
+def test_a_file_that_kills_workers_ends_in_failures_and_no_identity_leaves(archive, models, tmp_path):
+    folder = tmp_path / "archive"
+    write_archive(folder, n_films=6)
+    write_film(folder / "2025-01" / "killer.dcm", 99)
+    preload = tmp_path / "killer_preload.py"
+    preload.write_text(KILLER)
+    key = tmp_path / "operator.key"
+    key.write_bytes(b"0123456789abcdef0123456789abcdef")
+    out = tmp_path / "audit"
+    result = run_cli(
+        ["audit", str(folder), "--models", str(models), "--out", str(out), "--workers", "2", "--shard-size", "3",
+         "--params", str(params_file(tmp_path, allowed_failures=1)), "--operator-key", str(key)],
+        env={"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)])},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    failed = failures(out)
+    crashed = failed[failed["reason"] == "crashed"]
+    assert list(crashed["source"].str.endswith("killer.dcm")) == [True]
+    assert len(scores(out)) == 7  # 6 films and the one without View Position: the killer's shard-mates too
+    written = [path.read_bytes() for path in out.rglob("*") if path.is_file()]
+    logs = (result.stdout + result.stderr).encode()
+    for name, value in SENTINELS.items():
+        for blob in (*written, logs):
+            assert value.encode() not in blob, f"{name} leaked"
+            assert value.replace("^", " ").encode() not in blob, f"{name} leaked"
+
+
+def test_a_pacs_audited_over_dicomweb_gives_the_rows_of_its_files(archive, models, orthanc, tmp_path):
+    folder, expected = archive
+    films = [path for path in sorted(folder.rglob("*.dcm")) if path.parent.name != "other" or path.stem == "noview"]
+    assert orthanc.upload(films) == len(films) == expected["scored"]
+    orthanc.upload([folder / "other" / name for name in ("lateral.dcm", "ct.dcm", "hand.dcm")])
+    audit_inline([folder], tmp_path / "folder", models)
+    summary = audit_inline([orthanc.dicomweb_url], tmp_path / "pacs", models)
+    assert summary.scored == expected["scored"]
+    assert summary.skipped == {"view_position": 1, "body_part": 1}  # the CT is not asked for: QIDO asks CR and DX
+    pacs, local = scores(tmp_path / "pacs"), scores(tmp_path / "folder")
+    assert pacs["source"].str.startswith(orthanc.dicomweb_url + "/studies/").all()
+    pd.testing.assert_frame_equal(pacs.drop(columns="source"), local.drop(columns="source"))
+    again = audit_inline([orthanc.dicomweb_url], tmp_path / "pacs", models)
+    assert again.scored == 0 and again.already_done == expected["scored"]
