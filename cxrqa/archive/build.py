@@ -28,8 +28,9 @@ import pandas as pd
 
 from cxrqa.archive import writer
 from cxrqa.archive.design import Fault, draw_films, layout_stations, month_labels, plant_faults
-from cxrqa.archive.exposure import TARGET_EXPOSURE_INDEX, deviation_index, exposure_elements, exposure_index
+from cxrqa.archive.exposure import TARGET_EXPOSURE_INDEX, exposure_elements, exposure_index
 from cxrqa.config.schema import ArchiveParams
+from cxrqa.io.exposure import deviation_index
 from cxrqa.io.pool import process_map
 from cxrqa.progress import progress_bar
 from cxrqa.simulate import bases

@@ -1,11 +1,8 @@
 """Exposure indices of the archive's films, and which of them each vendor writes.
 
-IEC 62494-1 defines the exposure index EI as proportional to the detector air kerma (EI = 100
-per µGy under its standard beam), a target exposure index EI_T per detector and examination, and
-the deviation index DI = 10 log10(EI / EI_T): 0 dB on target, about +1 dB per 25 % too much,
--3 dB at half the dose. A simulated film's detector dose is its degradation's ``dose_factor``
-(1 = well exposed), so EI = EI_T x dose_factor x a small log-normal spread (calibration and
-patient-size scatter about the target).
+With the indices of IEC 62494-1 (:mod:`cxrqa.io.exposure`): a simulated film's detector dose is
+its degradation's ``dose_factor`` (1 = well exposed), so EI = EI_T x dose_factor x a small
+log-normal spread (calibration and patient-size scatter about the target).
 
 Vendors differ in what they put in the header, which is what an audit's DI fallback must handle:
 
@@ -30,13 +27,12 @@ References
 
 from __future__ import annotations
 
-import math
+from cxrqa.io.exposure import deviation_index
 
 __all__ = [
     "EI_SPREAD",
     "TARGET_EXPOSURE_INDEX",
     "WRITTEN_INDICES",
-    "deviation_index",
     "exposure_elements",
     "exposure_index",
 ]
@@ -74,15 +70,6 @@ def exposure_index(vendor: str, dose_factor: float, spread: float) -> float:
     200.0
     """
     return TARGET_EXPOSURE_INDEX[vendor] * dose_factor * spread
-
-
-def deviation_index(ei: float, target: float) -> float:
-    """DI = 10 log10(EI / EI_T) in dB (IEC 62494-1).
-
-    >>> round(deviation_index(200.0, 400.0), 2)
-    -3.01
-    """
-    return 10.0 * math.log10(ei / target)
 
 
 def exposure_elements(vendor: str, ei: float) -> dict[str, str]:

@@ -43,6 +43,7 @@ from typing import Any
 import pydicom
 
 from cxrqa.io.errors import one_line
+from cxrqa.io.exposure import deviation_index
 
 __all__ = [
     "AUDITED_MODALITIES",
@@ -50,7 +51,6 @@ __all__ = [
     "SKIP_REASONS",
     "HeaderError",
     "IndexRecord",
-    "deviation_index",
     "device_key",
     "index_dataset",
     "operator_pseudonym",
@@ -212,17 +212,6 @@ def _skip_reason(ds: pydicom.Dataset, record: IndexRecord) -> str | None:
     if intent == "FOR PROCESSING" or _text(ds, "SOPClassUID") == _DX_FOR_PROCESSING:
         return "for_processing"
     return None
-
-
-def deviation_index(exposure_index: float | None, target_exposure_index: float | None) -> float | None:
-    """IEC 62494-1 Deviation Index ``DI = 10 log10(EI / EI_T)``; ``None`` unless both are positive.
-
-    >>> deviation_index(400.0, 400.0), round(deviation_index(200.0, 400.0), 3), deviation_index(None, 400.0)
-    (0.0, -3.01, None)
-    """
-    if exposure_index is None or target_exposure_index is None or exposure_index <= 0 or target_exposure_index <= 0:
-        return None
-    return 10.0 * math.log10(exposure_index / target_exposure_index)
 
 
 def device_key(*attributes: str) -> str:
