@@ -283,7 +283,7 @@ class _Run:
                     self._submit_shard([film], setup)
                 return
             record = films[0][0]
-            detail = "the worker died each time it read this file (a decoder crash or a memory kill)"
+            detail = "the worker died each time it read this file (a decoder crash, a memory kill, or past the per-file time limit)"
             write_failures(Path(setup.audit_dir), name, [{
                 "sop_instance_uid": record.sop_instance_uid, "source": record.source, "stage": "score",
                 "reason": "crashed", "detail": detail,

@@ -19,6 +19,7 @@ import contextlib
 import datetime as _dt
 import os
 import tempfile
+import threading
 import time
 import traceback
 from collections import Counter
@@ -216,7 +217,7 @@ def score_shard(shard: str, films: list[tuple[IndexRecord, Any]], setup: Scoring
     for record, locator in films:
         film_started = time.perf_counter()
         try:
-            with _local_file(locator, setup, semaphore) as path:
+            with _local_file(locator, setup, semaphore) as path, _deadline(setup.preprocess.file_timeout_s):
                 row = _score_film(path, record, models, setup)
         except UnusableImage as error:
             failures.append(_failure(record.sop_instance_uid, record.source, "score", error.reason, error.detail, setup))
@@ -235,6 +236,41 @@ def score_shard(shard: str, films: list[tuple[IndexRecord, Any]], setup: Scoring
     write_scores(Path(setup.audit_dir), shard, rows)
     write_failures(Path(setup.audit_dir), shard, failures)
     return ShardResult(shard, len(rows), dict(Counter(f["reason"] for f in failures)), time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float):
+    """On a Dask worker, end the worker process if a film takes longer than ``seconds``.
+
+    A decoder that hangs cannot be interrupted from Python, and a task cannot be cancelled from
+    inside; ending the process turns the hang into a worker death, which the engine handles like
+    a crash (retries, then the film alone, then a ``crashed`` row). Outside a worker (the plain
+    loop of :class:`~cxrqa.audit.engine.EngineSpec` ``inline``) nothing is armed.
+    """
+    if not _on_dask_worker():
+        yield
+        return
+    timer = threading.Timer(seconds, os._exit, args=(_OVERDUE_EXIT,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+#: Exit status of a worker ended by :func:`_deadline`.
+_OVERDUE_EXIT = 124
+
+
+def _on_dask_worker() -> bool:
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return False
+    return True
 
 
 def _score_film(path: Path, record: IndexRecord, models: dict[str, Any], setup: ScoringSetup) -> dict[str, Any]:

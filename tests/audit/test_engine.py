@@ -51,10 +51,12 @@ def failures(out: Path) -> pd.DataFrame:
     return pd.read_parquet(out / "failures").sort_values("source").reset_index(drop=True)
 
 
-def params_file(tmp_path: Path, **audit_changes) -> Path:
-    """A parameter file with the default sections and ``audit_changes`` in the audit section."""
+def params_file(tmp_path: Path, preprocess: dict | None = None, **audit_changes) -> Path:
+    """A parameter file with the default sections, ``audit_changes`` in the audit section and
+    ``preprocess`` in the preprocess section."""
     data = {name: as_dict(load_section(None, name)) for name in ("audit", "preprocess")}
     data["audit"].update(audit_changes)
+    data["preprocess"].update(preprocess or {})
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(json.loads(json.dumps(data))))
     return path
@@ -211,6 +213,7 @@ def test_a_run_killed_at_any_point_and_rerun_ends_with_the_uninterrupted_rows(mo
 
 KILLER = '''
 import os
+import time
 import cxrqa.preprocess.pipeline as pipeline
 
 if not hasattr(pipeline, "_unpatched_prepare_image"):  # Dask may run a preload more than once
@@ -220,6 +223,8 @@ if not hasattr(pipeline, "_unpatched_prepare_image"):  # Dask may run a preload 
 def prepare_image(task, params):
     if "killer" in str(task.path):
         os._exit(17)  # a decoder crash: the worker process dies
+    if "sleeper" in str(task.path):
+        time.sleep(3600)  # a decoder that hangs
     return pipeline._unpatched_prepare_image(task, params)
 
 
@@ -227,10 +232,11 @@ pipeline.prepare_image = prepare_image
 '''
 
 
-def test_a_file_that_kills_workers_ends_in_failures_and_no_identity_leaves(archive, models, tmp_path):
+def test_files_that_kill_or_hang_workers_end_in_failures_and_no_identity_leaves(archive, models, tmp_path):
     folder = tmp_path / "archive"
     write_archive(folder, n_films=6)
     write_film(folder / "2025-01" / "killer.dcm", 99)
+    write_film(folder / "2025-02" / "sleeper.dcm", 98)
     preload = tmp_path / "killer_preload.py"
     preload.write_text(KILLER)
     key = tmp_path / "operator.key"
@@ -238,13 +244,14 @@ def test_a_file_that_kills_workers_ends_in_failures_and_no_identity_leaves(archi
     out = tmp_path / "audit"
     result = run_cli(
         ["audit", str(folder), "--models", str(models), "--out", str(out), "--workers", "2", "--shard-size", "3",
-         "--params", str(params_file(tmp_path, allowed_failures=1)), "--operator-key", str(key)],
+         "--params", str(params_file(tmp_path, allowed_failures=1, preprocess={"file_timeout_s": 10})),
+         "--operator-key", str(key)],
         env={"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)])},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     failed = failures(out)
     crashed = failed[failed["reason"] == "crashed"]
-    assert list(crashed["source"].str.endswith("killer.dcm")) == [True]
+    assert sorted(Path(source).name for source in crashed["source"]) == ["killer.dcm", "sleeper.dcm"]
     assert len(scores(out)) == 7  # 6 films and the one without View Position: the killer's shard-mates too
     written = [path.read_bytes() for path in out.rglob("*") if path.is_file()]
     logs = (result.stdout + result.stderr).encode()
