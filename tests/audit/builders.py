@@ -29,7 +29,8 @@ SENTINELS = {
     "PatientID": "ZZSENTINELPID77",
     "PatientBirthDate": "19011231",
     "AccessionNumber": "ZZSENTINELACC55",
-    "OperatorsName": "ZZSENTINEL^OPERATOR",
+    # longer than a PN component may be (64): a reader that validates values would quote it
+    "OperatorsName": "ZZSENTINEL^OPERATOR" + "X" * 70,
 }
 
 _UID_ROOT = "1.2.826.0.1.3680043.8.498."
