@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         address=args.scheduler,
         allowed_failures=params.allowed_failures,
         max_requests=params.max_requests,
+        http_retries=params.http_retries,
+        http_backoff_s=params.http_backoff_s,
     )
     summary = run_audit(args.sources, setup, engine, shard_size=params.shard_size, progress=not args.no_progress)
     counts = summary.as_dict()
@@ -98,7 +100,7 @@ def make_setup(
     ConfigError, ValueError, FileNotFoundError
         For bad parameters, models, dates or key file.
     """
-    from cxrqa.audit.shard import DicomwebSettings, ScoringSetup
+    from cxrqa.audit.shard import ScoringSetup
     from cxrqa.config import load_section
     from cxrqa.scoring import checkpoint_digest, checkpoint_path, load_scorers, scoring_preprocess
 
@@ -116,7 +118,6 @@ def make_setup(
         since=since,
         until=until,
         operator_key=_operator_key(operator_key, Path(out)),
-        dicomweb=DicomwebSettings("", params.http_retries, params.http_backoff_s),
     )
     return setup, params
 

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cxrqa.audit.header import SKIP_REASONS, IndexRecord
 from cxrqa.audit.shard import DicomwebSettings, IndexResult, ScoringSetup, ShardResult, index_chunk, score_shard
 from cxrqa.audit.store import contains, done_keys, film_key, remove_partial_files, write_failures
@@ -96,6 +98,8 @@ class EngineSpec:
         scheduler keeps its own setting).
     max_requests : int
         DICOMweb requests in flight over the whole cluster.
+    http_retries, http_backoff_s : int, float
+        Retries of a DICOMweb request answered 408, 429, 503 or 504, and their backoff factor.
     """
 
     kind: str = "local"
@@ -103,6 +107,8 @@ class EngineSpec:
     address: str | None = None
     allowed_failures: int = 2
     max_requests: int = 4
+    http_retries: int = 5
+    http_backoff_s: float = 0.5
 
 
 @dataclass
@@ -169,14 +175,15 @@ def run_audit(
         semaphore = executor.semaphore(engine.max_requests) if any(_is_url(s) for s in sources) else None
         limit = IN_FLIGHT_PER_WORKER * max(executor.workers, 1)
         bar = progress_bar(total=0, desc="audit", unit="film", disable=not progress)
-        run = _Run(executor, setup, done, summary, shard_size, limit, semaphore, bar)
+        run = _Run(executor, setup, done, summary, shard_size, limit, semaphore, bar, engine)
         try:
             run.drive(sources)
         finally:
             bar.close()
+        timings = run.timings()  # before the cluster's shutdown, which is not scoring time
         engine_facts = executor.facts()
     summary.total_seconds = time.perf_counter() - started
-    _write_run_json(audit_dir, sources, setup, engine_facts, summary, run)
+    _write_run_json(audit_dir, sources, setup, engine_facts, summary, timings)
     return summary
 
 
@@ -184,14 +191,39 @@ def _is_url(location: str) -> bool:
     return AuditSource(location).is_dicomweb
 
 
+class KeySet:
+    """A set of 64-bit film keys in about 8 bytes a key: recent keys in a Python set, merged now and
+    then into a sorted array (a Python set alone costs some 70 bytes a key)."""
+
+    #: Keys held in the set before it is merged into the array.
+    MERGE_AT = 65536
+
+    def __init__(self) -> None:
+        self._sorted = np.empty(0, dtype=np.uint64)
+        self._recent: set[int] = set()
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._recent or contains(self._sorted, key)
+
+    def add(self, key: int) -> None:
+        self._recent.add(key)
+        if len(self._recent) >= self.MERGE_AT:
+            self._sorted = np.union1d(self._sorted, np.fromiter(self._recent, dtype=np.uint64))
+            self._recent.clear()
+
+    def __len__(self) -> int:
+        return len(self._sorted) + len(self._recent)
+
+
 class _Run:
     """The client's loop of one audit: keeps a bounded number of tasks in flight."""
 
-    def __init__(self, executor, setup, done, summary, shard_size, limit, semaphore, bar) -> None:
-        self.executor, self.setup, self.done, self.summary = executor, setup, done, summary
+    def __init__(self, executor, setup, done, summary, shard_size, limit, semaphore, bar, engine) -> None:
+        self.executor, self.setup, self.done, self.summary, self.engine = executor, setup, done, summary, engine
         self.shard_size, self.limit, self.semaphore, self.bar = shard_size, limit, semaphore, bar
-        self.seen_keys: set[int] = set()
-        self.pending: list[tuple[IndexRecord, Any]] = []
+        self.seen_keys = KeySet()
+        # films waiting for a shard, each with the setup of its own source
+        self.pending: list[tuple[IndexRecord, Any, ScoringSetup]] = []
         self.index_futures: dict[Any, ScoringSetup] = {}
         self.shard_futures: dict[Any, tuple[str, list[tuple[IndexRecord, Any]], ScoringSetup]] = {}
         self.index_finished_at: float | None = None
@@ -201,21 +233,22 @@ class _Run:
     def drive(self, sources: list[str]) -> None:
         chunks = self._chunks(sources)
         exhausted = False
-        current_setup = self.setup
+        # the index pass waits while enough films to keep every worker busy wait for a shard, so
+        # the client holds a bounded number of films whatever the archive's size
+        backlog = self.limit * self.shard_size
         while True:
-            while not exhausted and len(self.index_futures) < self.limit:
+            while not exhausted and len(self.index_futures) < self.limit and len(self.pending) < backlog:
                 item = next(chunks, None)
                 if item is None:
                     exhausted = True
                     break
-                current_setup, chunk = item
-                self.index_futures[self.executor.submit(index_chunk, chunk, current_setup)] = current_setup
+                setup, chunk = item
+                self.index_futures[self.executor.submit(index_chunk, chunk, setup)] = setup
             index_done = exhausted and not self.index_futures
             if index_done and self.index_finished_at is None:
                 self.index_finished_at = time.perf_counter()
             while len(self.shard_futures) < self.limit and (len(self.pending) >= self.shard_size or (index_done and self.pending)):
-                records, self.pending = self.pending[: self.shard_size], self.pending[self.shard_size :]
-                self._submit_shard(records, current_setup)
+                self._submit_shard(*self._next_shard())
             if not self.index_futures and not self.shard_futures:
                 return
             for future in self.executor.wait_first([*self.index_futures, *self.shard_futures]):
@@ -224,14 +257,22 @@ class _Run:
                 else:
                     self._shard_done(future, *self.shard_futures.pop(future))
 
+    def _next_shard(self) -> tuple[list[tuple[IndexRecord, Any]], ScoringSetup]:
+        """The next shard's films: up to ``shard_size`` waiting films of one source."""
+        setup = self.pending[0][2]
+        count = 0
+        while count < min(self.shard_size, len(self.pending)) and self.pending[count][2] is setup:
+            count += 1
+        films, self.pending = self.pending[:count], self.pending[count:]
+        return [(record, locator) for record, locator, _ in films], setup
+
     def _chunks(self, sources: list[str]) -> Iterator[tuple[ScoringSetup, list[Any]]]:
         for location in sources:
             source = AuditSource(location)
-            # ``setup.dicomweb`` holds the retry settings; it is set for a DICOMweb source only.
-            setup = replace(self.setup, dicomweb=None)
+            setup = self.setup
             if source.is_dicomweb:
-                settings = self.setup.dicomweb or DicomwebSettings(location, 0, 0.0)
-                setup = replace(self.setup, dicomweb=replace(settings, url=location.rstrip("/")))
+                settings = DicomwebSettings(location.rstrip("/"), self.engine.http_retries, self.engine.http_backoff_s)
+                setup = replace(self.setup, dicomweb=settings)
             for chunk in source.chunks(setup, INDEX_CHUNK):
                 yield setup, chunk
 
@@ -261,7 +302,7 @@ class _Run:
             else:
                 self.seen_keys.add(key)
                 summary.view_position_absent += record.view_position == ""
-                self.pending.append((record, locator))
+                self.pending.append((record, locator, setup))
                 self.bar.total += 1
         self.bar.refresh()
 
@@ -302,6 +343,7 @@ class _Run:
         )
 
     def timings(self) -> dict[str, float | None]:
+        """Seconds of the index pass (from the start to its last chunk) and of the scoring pass."""
         end = time.perf_counter()
         index_end = self.index_finished_at or end
         scoring = end - self.score_started_at if self.score_started_at is not None else 0.0
@@ -331,15 +373,21 @@ class _DaskExecutor:
         from distributed import Client, LocalCluster
 
         self.engine = engine
-        self._config = dask.config.set({"distributed.scheduler.allowed-failures": engine.allowed_failures})
+        # A worker's death is charged to every task processing on it; with one task per worker
+        # thread at a time (saturation 1.0) only the film that killed it is charged, never a
+        # bystander queued behind it.
+        self._config = dask.config.set({
+            "distributed.scheduler.allowed-failures": engine.allowed_failures,
+            "distributed.scheduler.worker-saturation": 1.0,
+        })  # fmt: skip
         self._config.__enter__()
         self.cluster = None
         if engine.kind == "scheduler":
             self.client = Client(engine.address)
         else:
             self.cluster = LocalCluster(
-                n_workers=engine.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR,
+                n_workers=engine.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
             )  # fmt: skip
             self.client = Client(self.cluster)
         self.workers = len(self.client.scheduler_info(n_workers=-1)["workers"]) or engine.workers
@@ -419,7 +467,7 @@ class _executor:
 
 
 # -- run.json -------------------------------------------------------------------------------------
-def _write_run_json(audit_dir: Path, sources, setup: ScoringSetup, engine_facts, summary: RunSummary, run: _Run) -> None:
+def _write_run_json(audit_dir: Path, sources, setup: ScoringSetup, engine_facts, summary: RunSummary, timings) -> None:
     facts = {
         "finished_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sources": list(sources),
@@ -427,7 +475,7 @@ def _write_run_json(audit_dir: Path, sources, setup: ScoringSetup, engine_facts,
         "until": setup.until.isoformat() if setup.until else None,
         "counts": summary.as_dict(),
         "skip_reasons": {reason: SKIP_REASONS.get(reason) or REASONS.get(reason, "") for reason in sorted(summary.skipped)},
-        "timings": {**run.timings(), "total_seconds": round(summary.total_seconds, 3)},
+        "timings": {**timings, "total_seconds": round(summary.total_seconds, 3)},
         "engine": engine_facts,
         "models": {dimension: {"digest": setup.digests[dimension], "folder": str(setup.models)} for dimension in DIMENSIONS},
         "cutoffs": dict(setup.cutoffs),

@@ -71,7 +71,7 @@ class ScoringSetup:
     threads : int
         Torch threads per worker process.
     dicomweb : DicomwebSettings or None
-        Set when the films come from a DICOMweb server.
+        Set by the engine for the films of a DICOMweb source; ``None`` for files.
     """
 
     audit_dir: str

@@ -275,3 +275,14 @@ def test_a_pacs_audited_over_dicomweb_gives_the_rows_of_its_files(archive, model
     pd.testing.assert_frame_equal(pacs.drop(columns="source"), local.drop(columns="source"))
     again = audit_inline([orthanc.dicomweb_url], tmp_path / "pacs", models)
     assert again.scored == 0 and again.already_done == expected["scored"]
+
+
+def test_films_of_a_folder_and_a_pacs_in_one_audit_are_each_read_from_their_own_source(models, orthanc, tmp_path):
+    write_archive(tmp_path / "archive", n_films=12, extras=False)
+    on_pacs = sorted((tmp_path / "archive").glob("2025-0[12]/*.dcm"))
+    assert orthanc.upload(on_pacs) == 8
+    summary = audit_inline([tmp_path / "archive" / "2025-03", orthanc.dicomweb_url], tmp_path / "mixed", models)
+    assert summary.scored == 12 and not summary.failed
+    table = scores(tmp_path / "mixed")
+    from_pacs = table["source"].str.startswith("http://")
+    assert from_pacs.sum() == 8 and set(table.loc[~from_pacs, "study_month"]) == {"2025-03"}
