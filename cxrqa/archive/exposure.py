@@ -19,10 +19,7 @@ The targets are this simulation's choice, of the order vendors ship for adult ch
 
 References
 ----------
-.. [1] IEC 62494-1:2008 Medical electrical equipment - Exposure index of digital X-ray imaging
-   systems - Part 1: Definitions and requirements for general radiography.
-.. [2] Shepard SJ et al. (2009) An exposure indicator for digital radiography: AAPM Task Group 116
-   (executive summary). Med Phys 36:2898-2914.
+.. [1] IEC 62494-1:2008 (see :mod:`cxrqa.io.exposure`).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from pydicom.uid import (
     generate_uid,
 )
 
-from cxrqa.simulate.dicom_writer import VENDOR_ENCODINGS, encode_pixels
+from cxrqa.simulate.dicom_writer import VENDOR_ENCODINGS, set_vendor_pixels
 
 __all__ = ["ct_dataset", "radiograph_dataset", "sop_class", "write_dataset", "write_not_dicom", "write_truncated"]
 
@@ -130,8 +130,6 @@ def radiograph_dataset(film: Mapping[str, Any], display: np.ndarray, exposure: M
     -------
     pydicom.dataset.FileDataset
     """
-    encoding = VENDOR_ENCODINGS[film["vendor"]]
-    stored, window_centre, window_width = encode_pixels(display, encoding)
     ds = _dataset(film)
     if film["modality"] == "DX":
         ds.PresentationIntentType = "FOR PROCESSING" if film["kind"] == "for_processing" else "FOR PRESENTATION"
@@ -140,15 +138,7 @@ def radiograph_dataset(film: Mapping[str, Any], display: np.ndarray, exposure: M
     ds.PatientOrientation = _ORIENTATION[film["view_position"]]
     for keyword, value in exposure.items():
         setattr(ds, keyword, value)
-    ds.ImagerPixelSpacing = [f"{encoding.pixel_spacing_mm:g}"] * 2
-    ds.PhotometricInterpretation = encoding.photometric
-    ds.RescaleSlope = f"{encoding.slope:g}"
-    ds.RescaleIntercept = f"{encoding.intercept:g}"
-    ds.RescaleType = "US"
-    ds.WindowCenter = f"{window_centre:.1f}"
-    ds.WindowWidth = f"{window_width:.1f}"
-    ds.VOILUTFunction = "LINEAR"
-    _set_pixels(ds, stored, encoding.bits_stored, encoding.signed)
+    set_vendor_pixels(ds, display, VENDOR_ENCODINGS[film["vendor"]])
     return ds
 
 

@@ -34,7 +34,15 @@ from typing import Any
 import numpy as np
 
 from cxrqa.audit.header import SKIP_REASONS, IndexRecord
-from cxrqa.audit.shard import DicomwebSettings, IndexResult, ScoringSetup, ShardResult, index_chunk, score_shard
+from cxrqa.audit.shard import (
+    DicomwebSettings,
+    IndexResult,
+    ScoringSetup,
+    ShardResult,
+    index_chunk,
+    score_shard,
+    warm_up,
+)
 from cxrqa.audit.store import contains, done_keys, film_key, remove_partial_files, write_failures
 from cxrqa.io.errors import REASONS
 from cxrqa.io.inputs import walk_inputs
@@ -172,6 +180,7 @@ def run_audit(
     done = done_keys(audit_dir, setup.digests)
     summary = RunSummary()
     with _executor(engine) as executor:
+        executor.warm_up(setup)
         semaphore = executor.semaphore(engine.max_requests) if any(_is_url(s) for s in sources) else None
         limit = IN_FLIGHT_PER_WORKER * max(executor.workers, 1)
         bar = progress_bar(total=0, desc="audit", unit="film", disable=not progress)
@@ -400,6 +409,10 @@ class _DaskExecutor:
 
         return list(wait(futures, return_when="FIRST_COMPLETED").done)
 
+    def warm_up(self, setup: ScoringSetup) -> None:
+        """Every worker loads the models now; a worker started later loads them on its first shard."""
+        self.client.run(warm_up, setup)
+
     def semaphore(self, leases: int):
         from distributed import Semaphore
 
@@ -441,6 +454,9 @@ class _InlineExecutor:
 
     def wait_first(self, futures: list) -> list:
         return list(futures)
+
+    def warm_up(self, setup: ScoringSetup) -> None:
+        warm_up(setup)
 
     def semaphore(self, leases: int):
         return None

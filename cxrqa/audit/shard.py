@@ -35,7 +35,7 @@ from cxrqa.io.errors import UnusableImage, describe_error
 from cxrqa.io.inputs import Skipped, display_path
 from cxrqa.io.tables import DIMENSIONS
 
-__all__ = ["IndexResult", "ScoringSetup", "ShardResult", "index_chunk", "score_shard", "scorers"]
+__all__ = ["IndexResult", "ScoringSetup", "ShardResult", "index_chunk", "score_shard", "scorers", "warm_up"]
 
 
 @dataclass(frozen=True)
@@ -204,6 +204,11 @@ def scorers(setup: ScoringSetup) -> dict[str, Any]:
             loaded[dimension] = load_scorer(Path(setup.models), dimension)
         _SCORERS[key] = loaded
     return _SCORERS[key]
+
+
+def warm_up(setup: ScoringSetup) -> None:
+    """Load the models in this process now (:func:`scorers`), before the first shard needs them."""
+    scorers(setup)
 
 
 def score_shard(shard: str, films: list[tuple[IndexRecord, Any]], setup: ScoringSetup, semaphore: Any = None) -> ShardResult:

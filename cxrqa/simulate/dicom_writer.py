@@ -30,7 +30,7 @@ import pydicom
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-__all__ = ["VENDOR_ENCODINGS", "VendorEncoding", "write_radiograph"]
+__all__ = ["VENDOR_ENCODINGS", "VendorEncoding", "set_vendor_pixels", "write_radiograph"]
 
 DX_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.1"
 #: Fixed UID root for the study's deterministic UIDs (pydicom's documented example root).
@@ -90,6 +90,37 @@ def encode_pixels(display: np.ndarray, encoding: VendorEncoding) -> tuple[np.nda
     return stored, float(centre), float(width)
 
 
+def set_vendor_pixels(ds: pydicom.Dataset, display: np.ndarray, encoding: VendorEncoding) -> None:
+    """Store a display image in ``ds`` the way a vendor does: Imager Pixel Spacing, the Image Pixel
+    attributes, the modality LUT (rescale), the VOI window and the Pixel Data (:func:`encode_pixels`).
+
+    Parameters
+    ----------
+    ds : pydicom.Dataset
+        The dataset to complete.
+    display : ndarray
+        Display image in [0, 1], MONOCHROME2 sense (1 = white).
+    encoding : VendorEncoding
+        How the vendor stores pixels (:data:`VENDOR_ENCODINGS`).
+    """
+    stored, window_centre, window_width = encode_pixels(display, encoding)
+    ds.ImagerPixelSpacing = [f"{encoding.pixel_spacing_mm:g}"] * 2
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = encoding.photometric
+    ds.Rows, ds.Columns = stored.shape
+    ds.BitsAllocated = 16
+    ds.BitsStored = encoding.bits_stored
+    ds.HighBit = encoding.bits_stored - 1
+    ds.PixelRepresentation = 1 if encoding.signed else 0
+    ds.RescaleSlope = f"{encoding.slope:g}"
+    ds.RescaleIntercept = f"{encoding.intercept:g}"
+    ds.RescaleType = "US"
+    ds.WindowCenter = f"{window_centre:.1f}"
+    ds.WindowWidth = f"{window_width:.1f}"
+    ds.VOILUTFunction = "LINEAR"
+    ds.PixelData = stored.tobytes()
+
+
 def _uid(seed: int, *parts: object) -> str:
     return generate_uid(prefix=_UID_PREFIX, entropy_srcs=[str(seed), *map(str, parts)])
 
@@ -124,7 +155,6 @@ def write_radiograph(
     if vendor not in VENDOR_ENCODINGS:
         raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(VENDOR_ENCODINGS)}")
     encoding = VENDOR_ENCODINGS[vendor]
-    stored, window_centre, window_width = encode_pixels(display, encoding)
     path = Path(path)
 
     meta = FileMetaDataset()
@@ -162,21 +192,7 @@ def write_radiograph(
     ds.StudyID = image_id
     ds.SeriesNumber = 1
     ds.InstanceNumber = 1
-    ds.ImagerPixelSpacing = [f"{encoding.pixel_spacing_mm:g}"] * 2
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = encoding.photometric
-    ds.Rows, ds.Columns = stored.shape
-    ds.BitsAllocated = 16
-    ds.BitsStored = encoding.bits_stored
-    ds.HighBit = encoding.bits_stored - 1
-    ds.PixelRepresentation = 1 if encoding.signed else 0
-    ds.RescaleSlope = f"{encoding.slope:g}"
-    ds.RescaleIntercept = f"{encoding.intercept:g}"
-    ds.RescaleType = "US"
-    ds.WindowCenter = f"{window_centre:.1f}"
-    ds.WindowWidth = f"{window_width:.1f}"
-    ds.VOILUTFunction = "LINEAR"
-    ds.PixelData = stored.tobytes()
+    set_vendor_pixels(ds, display, encoding)
 
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pydicom.dcmwrite(temporary, ds, enforce_file_format=True)
