@@ -22,8 +22,9 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from cxrqa.io.tables import DIMENSIONS
+from cxrqa.stats.spc import cusum_chart, ewma_chart, individuals_chart, p_chart, xbar_chart
 
-__all__ = ["GROUPINGS", "PERIODS", "SUMMARY_COLUMNS", "period_labels", "summarise"]
+__all__ = ["GROUPINGS", "PERIODS", "SIGNAL_COLUMNS", "SUMMARY_COLUMNS", "period_labels", "signals", "summarise"]
 
 #: Columns of the scores a summary can group by, with the name the report gives them.
 GROUPINGS = {"device": "device_key", "station": "station_name", "site": "institution", "vendor": "manufacturer"}
@@ -31,7 +32,7 @@ GROUPINGS = {"device": "device_key", "station": "station_name", "site": "institu
 PERIODS = ("month", "week")
 #: Columns of :func:`summarise`.
 SUMMARY_COLUMNS = (
-    "grouping", "group", "period", "dimension", "n", "mean", "median", "q1", "q3", "n_below", "share_below",
+    "grouping", "group", "period", "dimension", "n", "mean", "sd", "median", "q1", "q3", "n_below", "share_below",
     "share_ci_low", "share_ci_high", "di_n", "di_median", "di_share_out", "suppressed",
 )  # fmt: skip
 
@@ -112,8 +113,74 @@ def _cell(grouping, group, label, dimension, cell, cutoff, di_band, min_cell, co
     below = int((score < cutoff).sum())
     low, high = proportion_confint(below, n, alpha=1 - confidence, method="wilson")
     q1, median, q3 = np.percentile(score, [25, 50, 75])
-    row.update(mean=score.mean(), median=median, q1=q1, q3=q3, n_below=below, share_below=below / n,
+    row.update(mean=score.mean(), sd=score.std(ddof=1) if n > 1 else np.nan, median=median, q1=q1, q3=q3, n_below=below, share_below=below / n,
                share_ci_low=low, share_ci_high=high, di_n=len(di),
                di_median=float(np.median(di)) if len(di) else np.nan,
                di_share_out=float((np.abs(di) > di_band).mean()) if len(di) else np.nan)  # fmt: skip
     return row
+
+
+#: Columns of :func:`signals`: one row per signal.
+SIGNAL_COLUMNS = ("group", "dimension", "period", "chart", "rule", "value", "limit")
+
+
+def signals(
+    summary: pd.DataFrame,
+    *,
+    baseline: list[str],
+    L: float = 3.0,
+    lam: float = 0.2,
+    ewma_L: float = 2.86,
+    k: float = 0.5,
+    h: float = 4.0,
+) -> pd.DataFrame:
+    """Every control-chart signal of every group and dimension of a :func:`summarise` table.
+
+    Per group and dimension, over its periods in time order (suppressed cells left out): the
+    individuals and moving-range charts of the period means (``i``, ``mr``), the X-bar chart with
+    n-varying limits (``xbar``), the p chart of the share below the cut-off (``p``, when the baseline
+    has films both below and above the cut-off), and the EWMA
+    and CUSUM of the standardised period means ``(mean - centre) / (sigma / sqrt(n))`` with the
+    X-bar chart's baseline centre and sigma (``ewma``, ``cusum``). Limits come from the periods in
+    ``baseline``; a group with fewer than two baseline periods is not charted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SIGNAL_COLUMNS`; ``rule`` is ``above`` or ``below`` (the limit crossed), ``value`` the
+        charted statistic and ``limit`` the limit it crossed.
+    """
+    rows = []
+    kept = summary[~summary["suppressed"]]
+    for (group, dimension), cells in kept.groupby(["group", "dimension"], sort=True):
+        cells = cells.sort_values("period")
+        mask = cells["period"].isin(baseline).to_numpy()
+        if mask.sum() < 2:
+            continue
+        periods = cells["period"].to_numpy()
+        xbar = xbar_chart(cells["mean"], cells["sd"].fillna(0.0), cells["n"], mask, L=L)
+        standard = (cells["mean"].to_numpy() - xbar["centre"].to_numpy()) / (xbar["sigma"].to_numpy() / np.sqrt(cells["n"].to_numpy()))
+        charts = {
+            "i": individuals_chart(cells["mean"], mask, L=L),
+            "xbar": xbar,
+            "ewma": ewma_chart(standard, target=0.0, sigma=1.0, lam=lam, L=ewma_L),
+        }
+        if 0 < cells["n_below"].to_numpy()[mask].sum() < cells["n"].to_numpy()[mask].sum():
+            # with no film (or every film) below the cut-off in the baseline, p-bar is 0 (or 1),
+            # the limits collapse onto it and a single film would signal: no p chart then
+            charts["p"] = p_chart(cells["n_below"], cells["n"], mask, L=L)
+        for name, chart in charts.items():
+            for index in np.flatnonzero(chart["signal"].to_numpy()):
+                above = chart["statistic"].iloc[index] > chart["ucl"].iloc[index]
+                rows.append((group, dimension, periods[index], name, "above" if above else "below",
+                             chart["statistic"].iloc[index], chart["ucl" if above else "lcl"].iloc[index]))  # fmt: skip
+        moving = charts["i"]
+        for index in np.flatnonzero(moving["mr_signal"].to_numpy()):
+            rows.append((group, dimension, periods[index], "mr", "above", moving["moving_range"].iloc[index], moving["mr_ucl"].iloc[index]))
+        cusum = cusum_chart(standard, target=0.0, sigma=1.0, k=k, h=h)
+        for index in np.flatnonzero(cusum["signal"].to_numpy()):
+            up = cusum["direction"].iloc[index] == "up"
+            rows.append((group, dimension, periods[index], "cusum", "above" if up else "below",
+                         cusum["upper" if up else "lower"].iloc[index], cusum["h"].iloc[index]))  # fmt: skip
+    return pd.DataFrame(rows, columns=list(SIGNAL_COLUMNS)).sort_values(
+        ["group", "dimension", "period", "chart"], kind="stable").reset_index(drop=True)  # fmt: skip

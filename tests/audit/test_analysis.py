@@ -49,3 +49,24 @@ def test_periods_are_months_or_iso_weeks_and_bad_arguments_are_refused():
         period_labels(dates, "day")
     with pytest.raises(ValueError, match="grouping must be"):
         summarise(scores([]), grouping="patient", period="month", cutoffs=CUTOFFS, di_band=3, min_cell=5)
+
+
+def test_a_planted_drop_signals_from_its_month_on_the_right_station_and_dimension():
+    from cxrqa.audit.analysis import signals
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for station in ("A", "B"):
+        for month in range(1, 13):
+            for day in range(1, 17):
+                drop = 2.5 if station == "A" and month >= 7 else 0.0
+                rows.append((station, dt.date(2025, month, day), rng.normal(8.3, 0.5), rng.normal(8.5, 0.5) - drop, 0.0))
+    table = summarise(scores(rows), grouping="station", period="month", cutoffs=CUTOFFS, di_band=3.0, min_cell=5)
+    found = signals(table, baseline=[f"2025-{m:02d}" for m in range(1, 7)])
+    assert list(found.columns) == ["group", "dimension", "period", "chart", "rule", "value", "limit"]
+    planted = found[(found["group"] == "A") & (found["dimension"] == "sharpness")]
+    assert planted["period"].min() == "2025-07"
+    assert set(planted.loc[planted["chart"] != "mr", "rule"]) == {"below"}  # a moving range only rises
+    assert {"xbar", "ewma", "cusum"} <= set(planted["chart"])  # no p chart: no baseline film was below the cut-off
+    elsewhere = found[(found["group"] == "B") | (found["dimension"] == "gray_level")]
+    assert len(elsewhere) <= 2, elsewhere
