@@ -257,7 +257,7 @@ class _Run:
             if index_done and self.index_finished_at is None:
                 self.index_finished_at = time.perf_counter()
             while len(self.shard_futures) < self.limit and (len(self.pending) >= self.shard_size or (index_done and self.pending)):
-                self._submit_shard(*self._next_shard())
+                self._submit_shard(*self._next_shard(index_done))
             if not self.index_futures and not self.shard_futures:
                 return
             for future in self.executor.wait_first([*self.index_futures, *self.shard_futures]):
@@ -266,11 +266,18 @@ class _Run:
                 else:
                     self._shard_done(future, *self.shard_futures.pop(future))
 
-    def _next_shard(self) -> tuple[list[tuple[IndexRecord, Any]], ScoringSetup]:
-        """The next shard's films: up to ``shard_size`` waiting films of one source."""
+    def _next_shard(self, index_done: bool) -> tuple[list[tuple[IndexRecord, Any]], ScoringSetup]:
+        """The next shard's films: up to ``shard_size`` waiting films of one source.
+
+        Once the index pass is over, the last films are cut into shards of at most a worker's
+        share, so that the workers finish together rather than one scoring a whole last shard.
+        """
+        size = self.shard_size
+        if index_done:
+            size = min(size, -(-len(self.pending) // max(self.executor.workers, 1)))
         setup = self.pending[0][2]
         count = 0
-        while count < min(self.shard_size, len(self.pending)) and self.pending[count][2] is setup:
+        while count < min(size, len(self.pending)) and self.pending[count][2] is setup:
             count += 1
         films, self.pending = self.pending[:count], self.pending[count:]
         return [(record, locator) for record, locator, _ in films], setup
