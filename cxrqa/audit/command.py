@@ -51,11 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa audit``."""
-    from cxrqa.audit.engine import EngineSpec, run_audit
+    from cxrqa.audit.engine import AuditSource, EngineSpec, run_audit
     from cxrqa.io.pool import worker_count
 
     for source in args.sources:
-        if not source.startswith(("http://", "https://")) and not Path(source).exists():
+        if not AuditSource(source).is_dicomweb and not Path(source).exists():
             raise FileNotFoundError(f"source not found: {source}")
     setup, params = make_setup(
         args.models, args.out, args.params, since=args.since, until=args.until, operator_key=args.operator_key,

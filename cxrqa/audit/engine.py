@@ -39,6 +39,7 @@ from cxrqa.audit.shard import (
     IndexResult,
     ScoringSetup,
     ShardResult,
+    failure_row,
     index_chunk,
     score_shard,
     warm_up,
@@ -341,11 +342,7 @@ class _Run:
                 return
             record = films[0][0]
             detail = "the worker died each time it read this file (a decoder crash, a memory kill, or past the per-file time limit)"
-            write_failures(Path(setup.audit_dir), name, [{
-                "sop_instance_uid": record.sop_instance_uid, "source": record.source, "stage": "score",
-                "reason": "crashed", "detail": detail,
-                **{f"{dimension}_model": setup.digests[dimension] for dimension in DIMENSIONS},
-            }])  # fmt: skip
+            write_failures(Path(setup.audit_dir), name, [failure_row(record.sop_instance_uid, record.source, "score", "crashed", detail, setup)])
             self.summary.failed["crashed"] += 1
             self.bar.update(1)
             return

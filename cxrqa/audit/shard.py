@@ -35,7 +35,7 @@ from cxrqa.io.errors import UnusableImage, describe_error
 from cxrqa.io.inputs import Skipped, display_path
 from cxrqa.io.tables import DIMENSIONS
 
-__all__ = ["IndexResult", "ScoringSetup", "ShardResult", "index_chunk", "score_shard", "scorers", "warm_up"]
+__all__ = ["IndexResult", "ScoringSetup", "ShardResult", "index_chunk", "failure_row", "score_shard", "scorers", "warm_up"]
 
 
 @dataclass(frozen=True)
@@ -126,13 +126,13 @@ def index_chunk(items: list[Any], setup: ScoringSetup) -> IndexResult:
         try:
             record, skip = index_dataset(_header(item, setup), source, operator_key=setup.operator_key)
         except UnusableImage as error:
-            result.failures.append(_failure("", source, "index", error.reason, error.detail, setup))
+            result.failures.append(failure_row("", source, "index", error.reason, error.detail, setup))
             continue
         except HeaderError as error:
-            result.failures.append(_failure("", source, "index", error.reason, str(error), setup))
+            result.failures.append(failure_row("", source, "index", error.reason, str(error), setup))
             continue
         except Exception as error:  # noqa: BLE001 - a bad file or a bug: recorded, never the audit's end
-            result.failures.append(_failure("", source, "index", *_classify_exception(error), setup))
+            result.failures.append(failure_row("", source, "index", *_classify_exception(error), setup))
             continue
         if skip is None and not _within_dates(record.study_date, setup):
             skip = "outside_dates"
@@ -239,16 +239,16 @@ def score_shard(shard: str, films: list[tuple[IndexRecord, Any]], setup: Scoring
             with _local_file(locator, setup, semaphore) as path, _deadline(setup.preprocess.file_timeout_s):
                 row = _score_film(path, record, models, setup)
         except UnusableImage as error:
-            failures.append(_failure(record.sop_instance_uid, record.source, "score", error.reason, error.detail, setup))
+            failures.append(failure_row(record.sop_instance_uid, record.source, "score", error.reason, error.detail, setup))
             continue
         except MemoryError:
-            failures.append(_failure(record.sop_instance_uid, record.source, "score", "out_of_memory",
+            failures.append(failure_row(record.sop_instance_uid, record.source, "score", "out_of_memory",
                                      "reading needed more memory than the worker had", setup))  # fmt: skip
             continue
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as error:  # a decoder's panic is a BaseException; recorded, the shard goes on
-            failures.append(_failure(record.sop_instance_uid, record.source, "score", *_classify_exception(error), setup))
+            failures.append(failure_row(record.sop_instance_uid, record.source, "score", *_classify_exception(error), setup))
             continue
         row["seconds"] = time.perf_counter() - film_started
         rows.append(row)
@@ -343,7 +343,8 @@ def _classify_exception(error: BaseException) -> tuple[str, str]:
     return "internal_error", f"{describe_error(error)}{where}"
 
 
-def _failure(uid: str, source: str, stage: str, reason: str, detail: str, setup: ScoringSetup) -> dict[str, Any]:
+def failure_row(uid: str, source: str, stage: str, reason: str, detail: str, setup: ScoringSetup) -> dict[str, Any]:
+    """One row of ``failures/`` (:data:`cxrqa.audit.store.FAILURE_SCHEMA`) for the models of ``setup``."""
     return {
         "sop_instance_uid": uid,
         "source": source,
