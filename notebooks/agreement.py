@@ -43,7 +43,7 @@ display(Markdown(agreement.describe_split(pairs, split=split, positive_class=pos
 # %%
 stats = agreement.agreement_stats(pairs, confidence=confidence, n_resamples=n_resamples, seed=seed)
 display(writer.table(agreement.table3(pairs, stats), "table3_agreement"))
-display(writer.table(stats, "table3_statistics"))
+display(writer.csv_only(stats, "table3_statistics", "Every statistic of Table 3 and Figure 9 (estimate, SE, CI, test, method)"))
 
 # %% [markdown]
 # ## Figure 9: regression and Bland-Altman
@@ -69,8 +69,8 @@ _ = writer.plot_data_each(agreement.scatter_plot_data(pairs))
 
 # %%
 roc_result, curves = agreement.roc_analysis(pairs, positive_class=positive_class, confidence=confidence)
-display(writer.table(roc_result, "fig10_roc_statistics"))
 display(writer.table(agreement.convention_table(pairs, used=positive_class, confidence=confidence), "fig10_conventions"))
+display(writer.csv_only(roc_result, "fig10_roc_statistics", "Every ROC statistic (AUC with its SEs, cut-offs, sensitivity, specificity, predictive values, with CIs)"))
 display(writer.figure(plots.roc_plot(curves, roc_result, convention=agreement.convention_words(positive_class)), "fig10_roc"))
 _ = writer.plot_data_each(agreement.roc_plot_data(curves))
 

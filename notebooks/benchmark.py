@@ -65,7 +65,7 @@ display(Markdown(benchmark.describe_split(scores, split=split, positive_class=po
 # %%
 result = benchmark.method_metrics(scores, reference, positive_class=positive_class, confidence=confidence, n_resamples=n_resamples, seed=seed)
 display(writer.table(benchmark.summary_table(result), "methods"))
-_ = writer.table(result, "methods_statistics")
+display(writer.csv_only(result, "methods_statistics", "Every statistic of every method (estimate, SE, CI, test, method)"))
 
 # %% [markdown]
 # ## Agreement among the readers
@@ -75,9 +75,15 @@ _ = writer.table(result, "methods_statistics")
 
 # %%
 readers = benchmark.reader_agreement(reader_ratings, calls, scores["image_id"].unique(), confidence=confidence, n_resamples=n_resamples, seed=seed)
-display(writer.table(readers, "reader_agreement"))
-levels = benchmark.ceiling(result)
-display(writer.table(levels, "human_ceiling"))
+display(writer.table(readers, "reader_agreement", columns=["dimension", "readers", "metric", "estimate", "ci_low", "ci_high", "p_value"]))
+
+# %% [markdown]
+# The human ceiling: per metric, the range of the single readers (each against the mean of the
+# others) beside the model, and how many readers do worse than the model (a lower ICC, r, SRCC
+# or AUC, a larger MAD).
+
+# %%
+display(writer.table(benchmark.ceiling(result), "human_ceiling"))
 
 # %% [markdown]
 # ## DeLong tests: the model's AUC against each regressor and ablation
@@ -87,7 +93,7 @@ display(writer.table(levels, "human_ceiling"))
 
 # %%
 delong = benchmark.delong_table(scores, reference, positive_class=positive_class, confidence=confidence)
-display(writer.table(delong, "delong"))
+display(writer.table(delong, "delong", columns=["dimension", "comparison", "estimate", "ci_low", "ci_high", "p_value", "p_holm"]))
 
 # %% [markdown]
 # ## All methods side by side

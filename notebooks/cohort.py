@@ -43,7 +43,7 @@ cohort_frame = cohort.cohort_table(split_table, inputs.read_demographics(dicom_d
 # %%
 table2, table2_tests = cohort.table2(cohort_frame)
 display(writer.table(table2, "table2_demographics"))
-display(writer.table(table2_tests, "table2_tests"))
+display(writer.csv_only(table2_tests, "table2_tests", "The tests behind the P values, with their effect sizes (eta squared, Cramér's V)"))
 
 # %% [markdown]
 # ## Figure 8a: distribution of the MOS

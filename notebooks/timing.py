@@ -36,10 +36,11 @@ display(Markdown(timing.describe_devices(predicted)))
 # %%
 table4, table4_tests = timing.table4(readings, model)
 display(writer.table(table4, "table4_reading_time"))
-display(writer.table(table4_tests, "table4_tests"))
+display(writer.csv_only(table4_tests, "table4_tests", "The paired t-tests and Wilcoxon signed-rank tests per split"))
 _ = writer.plot_data(readings, "reading_seconds")
-writer.figure(plots.reading_time_plot(readings, model), "table4_reading_time")
+display(writer.figure(plots.reading_time_plot(readings, model), "table4_reading_time"))
 
 # %%
 display(writer.table(timing.paper_comparison(readings, model), "paper_vs_ours"))
 write_metrics(metrics, timing.timing_metrics(readings, model))
+display(Markdown(f"Metrics written to `{metrics}`."))

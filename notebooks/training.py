@@ -50,3 +50,4 @@ display(*writer.figure_each(plots.attention_grids(overlays)))
 
 # %%
 write_metrics(metrics, training.training_metrics(summary))
+display(Markdown(f"Metrics written to `{metrics}`."))

@@ -7,8 +7,9 @@ bytes, HTML), :mod:`~cxrqa.report.command` (``cxrqa report``), :mod:`~cxrqa.repo
 (Table 4), :mod:`~cxrqa.report.training` (training summary, attention captions),
 :mod:`~cxrqa.report.benchmark` (every method vs the MOS, the human ceiling, DeLong; a package
 split into loading, scores, metrics, tables and prose; :mod:`~cxrqa.report.forest` draws it),
-:mod:`~cxrqa.report.paper` (published figures), :mod:`~cxrqa.report.plots` (matplotlib figures)
-and :mod:`~cxrqa.report.output` (files with stable names and bytes). Every statistic is
+:mod:`~cxrqa.report.paper` (published figures), :mod:`~cxrqa.report.plots` (matplotlib figures),
+:mod:`~cxrqa.report.output` (files with stable names and bytes) and :mod:`~cxrqa.report.display`
+(tables rounded for reading; the CSV keeps full precision). Every statistic is
 :mod:`cxrqa.stats`'s. The notebooks in ``notebooks/`` only call these and display what they
 return; their input paths are parameters that ``dvc.yaml`` passes. This package never imports
 torch.

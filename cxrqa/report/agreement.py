@@ -107,10 +107,11 @@ def describe_split(pairs: pd.DataFrame, *, split: str, positive_class: str) -> s
     --------
     >>> pairs = pd.DataFrame({"dimension": ["gray_level", "gray_level", "sharpness"]})
     >>> print(describe_split(pairs, split="test", positive_class="acceptable"))
-    Split **test**: {'gray_level': 2, 'sharpness': 1} images. ROC convention in every table: **positive = acceptable (majority), test positive when score >= cut-off**.
+    Split **test** (gray_level n = 2, sharpness n = 1). ROC convention in every table: **positive = acceptable (majority), test positive when score >= cut-off**.
     """
     words = convention_words(positive_class)
-    return f"Split **{split}**: {pairs.groupby('dimension').size().to_dict()} images. ROC convention in every table: **{words}**."
+    counts = ", ".join(f"{dimension} n = {n}" for dimension, n in pairs.groupby("dimension").size().items())
+    return f"Split **{split}** ({counts}). ROC convention in every table: **{words}**."
 
 
 def agreement_stats(pairs: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:

@@ -5,7 +5,8 @@ Layout under the report folder ``out`` (one sub-folder per notebook, so that eac
 
 * ``figures/<notebook>/<name>.png`` and ``.svg`` (matplotlib with ``svg.hashsalt`` fixed and no
   date or software metadata);
-* ``tables/<notebook>/<name>.csv`` and ``.md``;
+* ``tables/<notebook>/<name>.csv`` at full precision and ``.md`` rounded as the notebook shows it
+  (:mod:`cxrqa.report.display`); long statistics frames as CSV only;
 * ``plots/<notebook>/<name>.csv`` (data for ``dvc plots``).
 
 Metrics files are JSON with sorted keys and floats rounded to six decimals.
@@ -26,6 +27,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+from cxrqa.report.display import Table  # noqa: E402
 
 __all__ = ["ReportWriter", "configure_matplotlib", "write_metrics"]
 
@@ -115,13 +118,64 @@ class ReportWriter:
         """:meth:`figure` for each ``name -> figure``; returns the PNGs for ``display(*...)``."""
         return [self.figure(fig, name) for name, fig in figures.items()]
 
-    def table(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
-        """Save a table as CSV (floats to 6 significant digits) and Markdown; returns it for display."""
+    def link(self, kind: str, name: str, suffix: str) -> str:
+        """Relative link to :meth:`path`'s file from ``<out>/html/`` and ``<out>/notebooks/``,
+        where :func:`cxrqa.report.runner.run_notebook` writes the report."""
+        return f"../{kind}/{self.notebook}/{name}{suffix}"
+
+    def _csv(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
         frame = frame.reset_index(drop=True)
         frame.to_csv(self.path("tables", name, ".csv"), index=False, float_format="%.6g", lineterminator="\n")
-        markdown = frame.to_markdown(index=False, floatfmt=".4g")
-        self.path("tables", name, ".md").write_text(markdown + "\n", encoding="utf-8")
         return frame
+
+    def table(self, frame: pd.DataFrame, name: str, *, columns: list[str] | None = None) -> Table:
+        """Save a table and return it for display.
+
+        The CSV keeps every column at full precision (floats to 6 significant digits); the
+        displayed table and the Markdown file hold the same rounded text
+        (:func:`cxrqa.report.display.rounded`).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The table.
+        name : str
+            File name without suffix: ``tables/<notebook>/<name>.csv`` and ``.md``.
+        columns : list of str, optional
+            The columns shown and written to Markdown (default: all); when some are left out,
+            the display links to the CSV.
+
+        Returns
+        -------
+        cxrqa.report.display.Table
+            For ``display(...)``; its ``data`` is the saved frame.
+        """
+        frame = self._csv(frame, name)
+        table = Table(frame, columns=columns, csv=self.link("tables", name, ".csv"))
+        self.path("tables", name, ".md").write_text(table.to_markdown() + "\n", encoding="utf-8")
+        return table
+
+    def csv_only(self, frame: pd.DataFrame, name: str, what: str):
+        """Save a long table (raw statistics) as CSV only; returns one Markdown line linking to it.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The table, saved as ``tables/<notebook>/<name>.csv`` (floats to 6 significant digits).
+        name : str
+            File name without suffix.
+        what : str
+            What the file holds, the start of the line.
+
+        Returns
+        -------
+        IPython.display.Markdown
+            ``<what>: [<name>.csv](<link>) (<rows> rows).``, the link relative to the page.
+        """
+        from IPython.display import Markdown
+
+        frame = self._csv(frame, name)
+        return Markdown(f"{what}: [{name}.csv]({self.link('tables', name, '.csv')}) ({len(frame)} rows).")
 
     def markdown(self, text: str, name: str):
         """Save Markdown prose as ``tables/<notebook>/<name>.md``; returns it for display in the notebook."""

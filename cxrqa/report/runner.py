@@ -10,7 +10,7 @@ A report notebook is a jupytext ``py:percent`` source in ``notebooks/`` with one
 3. executes the notebook with papermill into ``<out>/notebooks/<name>.ipynb``;
 4. strips what changes from run to run (papermill's per-cell start, end and duration, execution
    timestamps, random cell ids; :func:`strip_volatile`), so reruns are byte-identical;
-5. renders ``<out>/html/<name>.html``.
+5. renders ``<out>/html/<name>.html``, a report without the code (:func:`render_html`).
 
 When the notebook raises, the partly executed notebook and its HTML are still written (the reader
 sees the traceback in place) and :class:`NotebookFailed` is raised, so the DVC stage fails.
@@ -31,6 +31,7 @@ __all__ = [
     "NotebookFailed",
     "read_parameters",
     "render_html",
+    "report_title",
     "resolve_parameters",
     "run_notebook",
     "strip_volatile",
@@ -197,12 +198,37 @@ def strip_volatile(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
+def report_title(notebook: nbformat.NotebookNode, default: str) -> str:
+    """The text of the first Markdown heading, else ``default``.
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Reading time (Table 4)\\nText.")])
+    >>> report_title(nb, "timing"), report_title(nbformat.v4.new_notebook(), "timing")
+    ('Reading time (Table 4)', 'timing')
+    """
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return default
+
+
 def render_html(notebook: nbformat.NotebookNode, path: str | Path) -> Path:
-    """Render a notebook to a standalone HTML file (nbconvert's ``lab`` template)."""
+    """Render a notebook as a report: standalone HTML (nbconvert's ``lab`` template) without code.
+
+    Code cells' inputs and the ``In``/``Out`` prompts are left out, and so are code cells
+    without outputs (the parameters), so the reader sees the Markdown and the outputs (tables,
+    figures, prose, and the traceback of a cell that raised); the executed ``.ipynb`` keeps the
+    code. The page is titled by :func:`report_title`.
+    """
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    shown = nbformat.from_dict({**notebook, "cells": [c for c in notebook.cells if c.cell_type != "code" or c.get("outputs")]})
     path = Path(path)
+    body, _ = exporter.from_notebook_node(shown, resources={"metadata": {"name": report_title(notebook, path.stem)}})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")
     return path

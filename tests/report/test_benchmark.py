@@ -189,7 +189,7 @@ def test_prose_names_the_ablations_and_the_split(data):
     text = benchmark.describe_ablations("results/ablations", data["notes"])
     assert text.startswith("**Ablations** (`results/ablations`):") and all(f"- {note}" in text for note in data["notes"])
     split = benchmark.describe_split(data["scores"], split="test", positive_class="non_acceptable")
-    assert "{'gray_level': 12, 'sharpness': 12} images" in split and "positive = non-acceptable" in split
+    assert "(gray_level n = 12, sharpness n = 12)" in split and "positive = non-acceptable" in split
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -209,8 +209,11 @@ def test_notebook_writes_everything_reruns_identically_and_is_fast(study, ablati
     seconds = _run(study, out, ablation_dir)
     for suffix in (".png", ".svg"):
         assert (out / "figures" / "benchmark" / f"methods_forest{suffix}").stat().st_size > 1000
-    for table in ("methods", "methods_statistics", "reader_agreement", "human_ceiling", "delong", "chosen_features"):
+    for table in ("methods", "reader_agreement", "human_ceiling", "delong", "chosen_features"):
         assert (out / "tables" / "benchmark" / f"{table}.csv").is_file() and (out / "tables" / "benchmark" / f"{table}.md").is_file()
+    assert (out / "tables" / "benchmark" / "methods_statistics.csv").is_file()  # CSV only, linked from the page
+    assert not (out / "tables" / "benchmark" / "methods_statistics.md").exists()
+    assert 'href="../tables/benchmark/methods_statistics.csv"' in (out / "html" / "benchmark.html").read_text()
     assert (out / "plots" / "benchmark" / "methods.csv").is_file()  # the stage's plots output
     headline = json.loads((out / "metrics" / "benchmark.json").read_text())
     assert headline["ablations"] == ["mse", "no_attention"]

@@ -1,11 +1,16 @@
-"""Every report notebook on the synthetic study: outputs exist, reruns change no byte, timing."""
+"""Every report notebook on the synthetic study: outputs exist, the pages read as reports, reruns
+change no byte, timing."""
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from cxrqa.report.runner import run_notebook
@@ -61,6 +66,58 @@ def test_every_notebook_writes_its_figures_tables_and_metrics(reports):
     assert set(headline["gray_level"]) >= {"icc", "pearson_r", "mad", "auc", "sensitivity", "specificity", "bias", "cutoff"}
     assert 0.8 < headline["gray_level"]["icc"] <= 1.0  # the synthetic model tracks the MOS closely
     assert headline["positive_class"] == "acceptable"
+
+
+#: An element of a code cell's input or of an ``In``/``Out`` prompt in nbconvert's ``lab`` template.
+CODE_MARKUP = re.compile(r'class="[^"]*\b(jp-InputArea-editor|jp-InputPrompt|jp-OutputPrompt|highlight)\b')
+#: Numbers in scientific notation, as raw result frames print p-values (``1.270640e-01``).
+SCIENTIFIC = re.compile(r"\d[eE][-+]\d")
+
+
+def _cells(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", page, flags=re.S)]
+
+
+def test_pages_show_no_code_and_rounded_tables_while_the_notebook_keeps_the_code(reports):
+    out, _ = reports
+    for name in ("cohort", "agreement", "timing", "training"):
+        page = (out / "html" / f"{name}.html").read_text()
+        assert CODE_MARKUP.findall(page) == []
+        assert "given by dvc.yaml" not in page and "writer = ReportWriter" not in page  # neither parameter cell nor code
+        cells = _cells(page)
+        assert cells and [cell for cell in cells if SCIENTIFIC.search(cell) or cell == "NaN"] == []
+        numbers = [cell for cell in cells if re.fullmatch(r"-?\d+\.\d+", cell)]
+        assert numbers and all(len(re.sub(r"\D", "", cell).lstrip("0")) <= 4 for cell in numbers), name  # raw frames print 6
+        notebook = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
+        assert any("writer = ReportWriter" in cell.source for cell in notebook.cells)
+
+
+def test_long_statistics_frames_are_in_the_csv_only(reports):
+    out, _ = reports
+    page = (out / "html" / "agreement.html").read_text()
+    for name in ("table3_statistics", "fig10_roc_statistics"):
+        assert (out / "tables" / "agreement" / f"{name}.csv").is_file()
+        assert not (out / "tables" / "agreement" / f"{name}.md").exists()
+        assert f'href="../tables/agreement/{name}.csv"' in page
+    assert "loa_regression_sd_intercept" not in page  # a row of the statistics frame
+    csv = (out / "tables" / "agreement" / "fig9_regression_lines.csv").read_text().splitlines()
+    assert len(csv[1].split(",")[1]) > 5  # the CSV keeps 6 significant digits
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium (Debian package chromium) is not installed")
+def test_a_browser_sees_no_code_and_no_scientific_notation(reports):
+    out, _ = reports
+    page = out / "html" / "agreement.html"
+    result = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    assert "Table 3: model vs the readers" in dom
+    assert CODE_MARKUP.findall(dom) == [] and "<textarea" not in dom
+    cells = _cells(dom)
+    assert len(cells) > 20 and [cell for cell in cells if SCIENTIFIC.search(cell) or "NaN" in cell] == []
 
 
 def test_rerun_changes_no_byte(reports, study, tmp_path):
