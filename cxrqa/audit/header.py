@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import pydicom
+import pydicom.config
 
 from cxrqa.io.errors import one_line
 from cxrqa.io.exposure import deviation_index
@@ -54,6 +55,7 @@ __all__ = [
     "device_key",
     "index_dataset",
     "operator_pseudonym",
+    "quiet_pydicom",
 ]
 
 #: Modalities the audit scores: computed and digital radiography.
@@ -277,3 +279,13 @@ def _study_date(ds: pydicom.Dataset) -> _dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def quiet_pydicom() -> None:
+    """Stop pydicom from validating values as it reads them in this process.
+
+    Its warnings quote the offending value ("Invalid value for VR PN: '...'"), which would carry
+    a patient's or an operator's name into a log; the audit reads only the attributes it needs,
+    each checked where it is read.
+    """
+    pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE

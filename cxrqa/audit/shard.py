@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxrqa.audit.header import HeaderError, IndexRecord, index_dataset
+from cxrqa.audit.header import HeaderError, IndexRecord, index_dataset, quiet_pydicom
 from cxrqa.audit.store import write_failures, write_scores
 from cxrqa.config.schema import PreprocessParams
 from cxrqa.io.dicom import read_header
@@ -116,7 +116,7 @@ def index_chunk(items: list[Any], setup: ScoringSetup) -> IndexResult:
 
     Never raises for a bad file: each ends as a record to score, a skip reason or a failure row.
     """
-    _quiet_pydicom()
+    quiet_pydicom()
     result = IndexResult()
     for item in items:
         if isinstance(item, Skipped):
@@ -141,18 +141,6 @@ def index_chunk(items: list[Any], setup: ScoringSetup) -> IndexResult:
             continue
         result.films.append((record, item.absolute() if isinstance(item, Path) else item))
     return result
-
-
-def _quiet_pydicom() -> None:
-    """Stop pydicom from validating values as it reads them in this process.
-
-    Its warnings quote the offending value ("Invalid value for VR PN: '...'"), which would carry
-    a patient's or an operator's name into a log; the audit reads only the attributes it needs,
-    each checked where it is read.
-    """
-    import pydicom.config
-
-    pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
 
 
 def _header(item: Any, setup: ScoringSetup):
@@ -229,7 +217,7 @@ def score_shard(shard: str, films: list[tuple[IndexRecord, Any]], setup: Scoring
     -------
     ShardResult
     """
-    _quiet_pydicom()
+    quiet_pydicom()
     started = time.perf_counter()
     models = scorers(setup)
     rows, failures = [], []

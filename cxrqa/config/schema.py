@@ -753,6 +753,27 @@ class AuditParams:
     allowed_failures : int
         Worker deaths a shard may cause before its films are retried one by one; a film that
         kills a worker that often on its own is recorded as ``crashed``.
+    grouping : {"station", "device", "site", "vendor"}
+        The report draws its control charts per group of this kind (:data:`cxrqa.audit.analysis.GROUPINGS`).
+    period : {"month", "week"}
+        Time bin of the report's summaries and charts.
+    baseline : int or tuple of str
+        The periods the control limits come from: the first N periods of the audit, or the first
+        and last period label of a range (``("2025-01", "2025-03")``).
+    control_limit : float
+        L of the Shewhart charts, in standard errors.
+    ewma_lambda, ewma_limit : float
+        EWMA weight and limit width (Lucas & Saccucci 1990).
+    cusum_k, cusum_h : float
+        CUSUM reference value and decision interval, in standard errors.
+    di_target_band, di_action_band : float
+        |DI| bands: outside the target exposure, and needing action (IEC 62494-1, AAPM TG-232).
+    review_z : float
+        Robust z of a film's score against its device's median above which it enters the review queue.
+    min_cell : int
+        Group-period cells with fewer films are suppressed in the report's tables.
+    review_length : int
+        Films in the review queue.
     """
 
     shard_size: int
@@ -762,8 +783,33 @@ class AuditParams:
     http_retries: int
     http_backoff_s: float
     allowed_failures: int
+    grouping: Literal["station", "device", "site", "vendor"]
+    period: Literal["month", "week"]
+    baseline: int | tuple[str, str]
+    control_limit: float
+    ewma_lambda: float
+    ewma_limit: float
+    cusum_k: float
+    cusum_h: float
+    di_target_band: float
+    di_action_band: float
+    review_z: float
+    min_cell: int
+    review_length: int
 
     def validate(self) -> None:
+        if isinstance(self.baseline, int) and self.baseline < 2:
+            raise ValueError(f"'audit.baseline' must hold at least 2 periods, got {self.baseline}")
+        if isinstance(self.baseline, tuple) and self.baseline[0] > self.baseline[1]:
+            raise ValueError(f"'audit.baseline' must be [FIRST, LAST] in time order, got {list(self.baseline)}")
+        if min(self.control_limit, self.ewma_limit, self.cusum_h, self.review_z) <= 0 or self.cusum_k < 0:
+            raise ValueError("'audit.control_limit', 'ewma_limit', 'cusum_h' and 'review_z' must be positive, 'cusum_k' 0 or more")
+        if not 0 < self.ewma_lambda <= 1:
+            raise ValueError(f"'audit.ewma_lambda' must lie in (0, 1], got {self.ewma_lambda}")
+        if not 0 < self.di_target_band <= self.di_action_band:
+            raise ValueError("'audit.di_target_band' must be positive and at most 'audit.di_action_band'")
+        if self.min_cell < 1 or self.review_length < 1:
+            raise ValueError("'audit.min_cell' and 'audit.review_length' must be at least 1")
         if self.shard_size < 1:
             raise ValueError(f"'audit.shard_size' must be at least 1, got {self.shard_size}")
         if self.workers < 0:

@@ -22,9 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Executes a jupytext notebook (notebooks/NAME.py) into OUT/notebooks/NAME.ipynb and "
             "OUT/html/NAME.html. The notebook's parameters cell declares what it takes; values come "
-            "from the 'report' section of --params (keys the notebook declares) and from -p, which "
-            "must name declared parameters. --out is passed as the parameter 'out'. Exits non-zero "
-            "when a cell raises, keeping the partly executed notebook."
+            "from the 'report' section of --params, then from the section named NAME when there is "
+            "one (notebooks/audit.py reads the 'audit' section), keys the notebook declares only, "
+            "and last from -p, which must name declared parameters. --out is passed as the parameter "
+            "'out'. Exits non-zero when a cell raises, keeping the partly executed notebook."
         ),
     )
     parser.add_argument("--notebook", required=True, type=Path, help="jupytext source, e.g. notebooks/agreement.py")
@@ -55,16 +56,38 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return values
 
 
+def notebook_defaults(params: Path, notebook: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The values ``params`` gives a notebook: its ``report`` section, then the section named after it.
+
+    Each section is validated with the overrides that name its keys applied first, so a bad
+    override fails with the section's own message. Nested sections become mappings and tuples
+    lists, as papermill writes them into the notebook.
+    """
+    values: dict[str, Any] = {}
+    for name in dict.fromkeys(("report", notebook)):
+        if name not in SECTIONS:
+            continue
+        fields = {field.name for field in dataclasses.fields(SECTIONS[name])}
+        section = load_section(params, name, {k: v for k, v in overrides.items() if k in fields})
+        values.update(_plain(dataclasses.asdict(section)))
+    return values
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from cxrqa.report.runner import NotebookFailed, read_parameters, resolve_parameters, run_notebook
 
     declared = read_parameters(args.notebook)
     overrides = parse_overrides(args.parameter)
-    fields = {field.name for field in dataclasses.fields(SECTIONS["report"])}
-    section = dataclasses.asdict(
-        load_section(args.params, "report", {k: v for k, v in overrides.items() if k in fields})
-    )
+    section = notebook_defaults(args.params, args.notebook.stem, overrides)
     if "out" in declared:
         overrides.setdefault("out", str(args.out))
     values = resolve_parameters(declared, section, overrides, notebook=str(args.notebook))
@@ -78,4 +101,4 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["ConfigError", "parse_overrides", "register", "run"]
+__all__ = ["ConfigError", "notebook_defaults", "parse_overrides", "register", "run"]
