@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,17 @@ def test_the_report_takes_its_defaults_from_the_audit_section_and_checks_overrid
     with pytest.raises(ConfigError, match="audit.baseline"):
         notebook_defaults(ROOT / "params.yaml", "audit", {"baseline": 1})
     assert "cusum_h" not in notebook_defaults(ROOT / "params.yaml", "agreement", {})
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium (Debian package chromium) is not installed")
+def test_a_browser_sees_the_answer_and_no_code_or_raw_numbers(report):
+    from tests.report.test_notebooks import CODE_MARKUP, SCIENTIFIC, _cells
+
+    _, out = report
+    result = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                             (out / "html" / "audit.html").as_uri()], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    assert "1 of 4 stations signalled" in dom and CODE_MARKUP.findall(dom) == []
+    cells = _cells(dom)
+    assert len(cells) > 50 and [cell for cell in cells if SCIENTIFIC.search(cell) or "NaN" in cell] == []
