@@ -26,6 +26,7 @@ COMMAND_MODULES: list[tuple[str, str]] = [
     ("report", "cxrqa.report.command"),
     ("archive", "cxrqa.archive.command"),
     ("audit", "cxrqa.audit.command"),
+    ("listen", "cxrqa.listen.command"),
 ]
 
 

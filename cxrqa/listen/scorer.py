@@ -1,0 +1,151 @@
+"""The listener's scorer: takes spooled films, scores them as the audit does, stores them, empties the spool.
+
+Each film goes through the audit's own steps: the header rules of the index pass
+(:func:`cxrqa.audit.header.index_dataset`: PA chest CR/DX films for presentation are scored, the
+rest recorded with the reason) and :func:`cxrqa.audit.shard.score_shard` (decode, crop, resize,
+both dimensions), whose rows go to the same store ``cxrqa audit`` writes. The film's shard is
+named by its SOP Instance UID (:func:`~cxrqa.listen.spool.spool_key`), so a film scored again
+after a crash (stored, but not yet taken out of the spool) rewrites the same file: every film
+is in the store exactly once. Only then is it removed from the spool.
+
+A film below a cut-off is reported at once: a log line naming the station, the dimension and the
+score (no patient identity), and, when configured, a command run with those facts in its
+environment (``CXRQA_SOP_INSTANCE_UID``, ``CXRQA_STATION``, ``CXRQA_DIMENSIONS``,
+``CXRQA_GRAY_LEVEL``, ``CXRQA_SHARPNESS``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from cxrqa.audit.header import SKIP_REASONS, HeaderError, index_dataset, quiet_pydicom
+from cxrqa.audit.shard import ScoringSetup, failure_row, score_shard, warm_up
+from cxrqa.audit.store import write_failures
+from cxrqa.io.dicom import read_header
+from cxrqa.io.errors import UnusableImage
+from cxrqa.io.tables import DIMENSIONS
+from cxrqa.listen.spool import Spool
+
+__all__ = ["SOURCE", "Outcome", "run_scorer", "score_spooled"]
+
+LOG = logging.getLogger("cxrqa.listen")
+
+#: The ``source`` of a film received by the listener, in the store.
+SOURCE = "c-store"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one spooled film: ``scored``, ``skipped`` or ``failed``, with the reason or scores."""
+
+    key: str
+    status: str
+    reason: str = ""
+    scores: dict[str, float] | None = None
+    station: str = ""
+    sop_instance_uid: str = ""
+
+    def below(self, cutoffs: dict[str, float]) -> list[str]:
+        """The dimensions whose score is below its cut-off."""
+        return [d for d in DIMENSIONS if self.scores is not None and self.scores[d] < cutoffs[d]]
+
+
+def score_spooled(path: Path, setup: ScoringSetup) -> Outcome:
+    """Score (or record) one spooled film into the store of ``setup``; does not touch the spool."""
+    key = path.stem
+    try:
+        record, skip = index_dataset(read_header(path), SOURCE, operator_key=setup.operator_key)
+    except (UnusableImage, HeaderError) as error:
+        reason = getattr(error, "reason", "unreadable")
+        write_failures(Path(setup.audit_dir), key, [failure_row("", SOURCE, "index", reason, str(reason), setup)])
+        return Outcome(key, "failed", reason)
+    if skip is not None:
+        write_failures(Path(setup.audit_dir), key,
+                       [failure_row(record.sop_instance_uid, SOURCE, "skipped", skip, SKIP_REASONS[skip], setup)])  # fmt: skip
+        return Outcome(key, "skipped", skip, sop_instance_uid=record.sop_instance_uid)
+    result = score_shard(key, [(record, path)], setup)
+    if not result.scored:
+        return Outcome(key, "failed", next(iter(result.failed), "unreadable"), sop_instance_uid=record.sop_instance_uid)
+    row = _stored_row(Path(setup.audit_dir), key)
+    return Outcome(key, "scored", scores={d: float(row[d]) for d in DIMENSIONS}, station=str(row["station_name"] or ""),
+                   sop_instance_uid=record.sop_instance_uid)  # fmt: skip
+
+
+def _stored_row(audit_dir: Path, key: str) -> dict[str, Any]:
+    (part,) = audit_dir.glob(f"scores/study_month=*/part-{key}.parquet")
+    return pq.read_table(part).to_pylist()[0]
+
+
+def run_scorer(
+    spool_dir: str,
+    spool_limit: int,
+    setup: ScoringSetup,
+    *,
+    parent_pid: int | None = None,
+    poll_s: float = 0.05,
+    on_flag: str | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> None:
+    """Score spooled films until ``stop()`` is true or the parent process is gone.
+
+    Parameters
+    ----------
+    spool_dir : str
+        The spool folder.
+    spool_limit : int
+        The spool's limit (the scorer only takes films out).
+    setup : ScoringSetup
+        Models, cut-offs and the audit folder (:func:`cxrqa.audit.command.make_setup`).
+    parent_pid : int, optional
+        The listener's process: when it is gone (killed), the scorer stops too, and the films it
+        leaves in the spool are scored after the restart.
+    poll_s : float
+        Seconds between looks at an empty spool.
+    on_flag : str, optional
+        A shell command line run for each film below a cut-off (the facts in its environment).
+    stop : callable, optional
+        Ends the loop when it returns true (tests, and a clean shutdown).
+    """
+    quiet_pydicom()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s cxrqa listen: %(message)s")
+    spool = Spool(spool_dir, spool_limit)
+    warm_up(setup)
+    while not (stop and stop()) and (parent_pid is None or os.getppid() == parent_pid):
+        films = spool.pending()
+        if not films:
+            time.sleep(poll_s)
+            continue
+        for path in films:
+            outcome = score_spooled(path, setup)
+            spool.remove(path)
+            _report(outcome, setup.cutoffs, on_flag)
+
+
+def _report(outcome: Outcome, cutoffs: dict[str, float], on_flag: str | None) -> None:
+    if outcome.status != "scored":
+        LOG.info("received film not scored: %s (%s)", outcome.status, outcome.reason)
+        return
+    below = outcome.below(cutoffs)
+    scores = ", ".join(f"{d} {outcome.scores[d]:.2f}" for d in DIMENSIONS)
+    if not below:
+        LOG.info("scored a film from %s: %s", outcome.station or "an unnamed station", scores)
+        return
+    LOG.warning("BELOW CUT-OFF: a film from %s, %s (%s below %s)", outcome.station or "an unnamed station", scores,
+                " and ".join(below), ", ".join(f"{cutoffs[d]:g}" for d in below))  # fmt: skip
+    if on_flag:
+        environment = dict(os.environ, CXRQA_SOP_INSTANCE_UID=outcome.sop_instance_uid, CXRQA_STATION=outcome.station,
+                           CXRQA_DIMENSIONS=",".join(below),
+                           **{f"CXRQA_{d.upper()}": f"{outcome.scores[d]:.3f}" for d in DIMENSIONS})  # fmt: skip
+        try:
+            subprocess.run(on_flag, shell=True, env=environment, timeout=60, check=False)  # noqa: S602 - the user's own command
+        except subprocess.TimeoutExpired:
+            LOG.warning("the --on-flag command ran past 60 s and was stopped")

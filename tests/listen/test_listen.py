@@ -1,0 +1,219 @@
+"""`cxrqa listen` on loopback with real DICOM senders: dcmtk's storescu and pynetdicom.
+
+Each test starts the listener as a user would (a subprocess), sends films, and reads the audit
+store it writes: films scored once each, other films recorded with their reason, a full spool
+refusing rather than losing, a SIGKILL mid-burst losing nothing, and no tag value in its logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pydicom
+import pytest
+
+from cxrqa.audit.store import read_failures, read_scores
+from tests.audit.builders import SENTINELS, film_uid, save_models, write_film
+
+CXRQA = [sys.executable, "-m", "cxrqa.cli"]
+STORESCU = shutil.which("storescu")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Listener:
+    """``cxrqa listen`` in its own process group (so a SIGKILL takes the scorer too)."""
+
+    def __init__(self, tmp: Path, *, spool_limit: int = 500, extra: list[str] | None = None):
+        self.tmp, self.port, self.out = tmp, free_port(), tmp / "audit"
+        self.models = save_models(tmp / "models") if not (tmp / "models").exists() else tmp / "models"
+        self.log = tmp / "listener.log"
+        self.command = [*CXRQA, "listen", "--port", str(self.port), "--host", "127.0.0.1", "--ae-title", "CXRQA",
+                        "--models", str(self.models), "--out", str(self.out), "--spool-limit", str(spool_limit), *(extra or [])]  # fmt: skip
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Listener:
+        handle = self.log.open("a")
+        self.process = subprocess.Popen(self.command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if "listening on" in self.log.read_text():
+                return self
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            time.sleep(0.1)
+        raise AssertionError("the listener did not start: " + self.log.read_text()[-3000:])
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def wait_until_empty(self, timeout: float = 120) -> None:
+        spool = self.out / "spool"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if spool.is_dir() and not any(p.name.endswith(".dcm") for p in spool.iterdir()):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the spool did not empty: {sorted(p.name for p in spool.iterdir())}")
+
+
+@pytest.fixture
+def listener(tmp_path):
+    running = Listener(tmp_path).start()
+    yield running
+    running.stop()
+
+
+def films(folder: Path, count: int, start: int = 0, **attributes) -> list[Path]:
+    return [write_film(folder / f"film{i:04d}.dcm", i, date=dt.date(2025, 3, 1 + i % 27), **attributes) for i in range(start, start + count)]
+
+
+def scores_of(out: Path) -> pd.DataFrame:
+    return read_scores(out).to_pandas()
+
+
+def send_with_pynetdicom(port: int, paths: list[Path], answered: list | None = None) -> list[tuple[str, int]]:
+    """C-STORE each file in one association; returns (SOP Instance UID, status) per film answered
+    (also appended to ``answered`` as they come, for a test that watches the burst)."""
+    from pynetdicom import AE
+    from pynetdicom.sop_class import DigitalXRayImageStorageForPresentation
+
+    ae = AE(ae_title="MODALITY")
+    ae.add_requested_context(DigitalXRayImageStorageForPresentation)
+    assoc = ae.associate("127.0.0.1", port, ae_title="CXRQA")
+    assert assoc.is_established
+    answered = [] if answered is None else answered
+    try:
+        for path in paths:
+            dataset = pydicom.dcmread(path)
+            try:
+                status = assoc.send_c_store(dataset)
+            except Exception:  # noqa: BLE001 - the listener died mid-burst
+                break
+            if not status:  # no answer: the association went away
+                break
+            answered.append((str(dataset.SOPInstanceUID), int(status.Status)))
+            if not assoc.is_established:
+                break
+    finally:
+        if assoc.is_established:
+            assoc.release()
+    return answered
+
+
+@pytest.mark.skipif(STORESCU is None, reason="dcmtk's storescu is not installed (Debian package dcmtk)")
+def test_storescu_films_are_scored_into_the_audit_store_and_leave_the_spool(listener, tmp_path):
+    sent = films(tmp_path / "sent", 4)
+    sent.append(write_film(tmp_path / "sent" / "lateral.dcm", 50, ViewPosition="LL"))
+    result = subprocess.run([STORESCU, "-aec", "CXRQA", "127.0.0.1", str(listener.port), *map(str, sent)],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    listener.wait_until_empty()
+    scores = scores_of(listener.out)
+    assert sorted(scores["sop_instance_uid"]) == sorted(film_uid(i) for i in range(4))
+    assert scores[["gray_level", "sharpness"]].notna().all().all() and set(scores["source"]) == {"c-store"}
+    skipped = read_failures(listener.out).to_pandas()
+    assert skipped[["sop_instance_uid", "stage", "reason"]].values.tolist() == [[film_uid(50), "skipped", "view_position"]]
+
+
+def test_pynetdicom_sender_gets_success_and_a_repeat_is_stored_once(listener, tmp_path):
+    sent = films(tmp_path / "sent", 3)
+    answered = send_with_pynetdicom(listener.port, sent + sent[:1])
+    assert [status for _, status in answered] == [0, 0, 0, 0]
+    listener.wait_until_empty()
+    assert sorted(scores_of(listener.out)["sop_instance_uid"]) == sorted(film_uid(i) for i in range(3))
+
+
+def test_a_full_spool_refuses_with_a_clear_status_and_loses_nothing(tmp_path):
+    listener = Listener(tmp_path, spool_limit=2)
+    listener.models = save_models(tmp_path / "models")
+    # fill the spool while no scorer runs: the spool folder is prepared by hand before the start
+    spool = listener.out / "spool"
+    spool.mkdir(parents=True)
+    from cxrqa.listen.spool import Spool
+
+    for path in films(tmp_path / "held", 2, start=100):
+        Spool(spool, 2).put(pydicom.dcmread(path))
+    from pynetdicom import AE
+    from pynetdicom.sop_class import DigitalXRayImageStorageForPresentation
+
+    ae, handlers = __import__("cxrqa.listen.scp", fromlist=["make_ae"]).make_ae("CXRQA", Spool(spool, 2))
+    server = ae.start_server(("127.0.0.1", listener.port), block=False, evt_handlers=handlers)
+    try:
+        requestor = AE(ae_title="MODALITY")
+        requestor.add_requested_context(DigitalXRayImageStorageForPresentation)
+        refused = requestor.associate("127.0.0.1", listener.port, ae_title="CXRQA")
+        assert refused.is_rejected and not refused.is_established
+        rejection = refused.acceptor.primitive
+        assert (rejection.result, rejection.result_source, rejection.diagnostic) == (2, 3, 2)  # transient, local limit
+    finally:
+        server.shutdown()
+    # the scorer (started with the listener) scores what was held, and new films are taken again
+    listener.start()
+    try:
+        listener.wait_until_empty()
+        assert [status for _, status in send_with_pynetdicom(listener.port, films(tmp_path / "later", 1, start=200))] == [0]
+        listener.wait_until_empty()
+        assert sorted(scores_of(listener.out)["sop_instance_uid"]) == sorted(film_uid(i) for i in (100, 101, 200))
+    finally:
+        listener.stop()
+
+
+def test_sigkill_mid_burst_loses_no_film_answered_with_success_and_scores_each_once(tmp_path):
+    import threading
+
+    listener = Listener(tmp_path).start()
+    assert send_with_pynetdicom(listener.port, films(tmp_path / "first", 1, start=500))[0][1] == 0
+    listener.wait_until_empty()  # the scorer is up: the burst now meets a working scorer
+    sent = films(tmp_path / "burst", 120)
+    answered: list[tuple[str, int]] = []
+    sender = threading.Thread(target=send_with_pynetdicom, args=(listener.port, sent, answered))
+    sender.start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(answered) < 30:
+        time.sleep(0.01)  # kill mid-burst: some films scored, some spooled, more arriving
+    listener.kill()
+    sender.join(timeout=60)
+    successful = {uid for uid, status in answered if status == 0}
+    assert 30 <= len(successful) < len(sent), len(successful)
+    listener.start()
+    try:
+        listener.wait_until_empty()
+    finally:
+        listener.stop()
+    stored = scores_of(listener.out)["sop_instance_uid"]
+    assert successful <= set(stored) and stored.is_unique  # every success scored, and each film once
+    assert len(stored) <= len(successful) + 2  # at most the film in flight when killed, besides the first
+
+
+def test_logs_carry_no_tag_values(listener, tmp_path):
+    sent = films(tmp_path / "sent", 2) + [write_film(tmp_path / "sent" / "hand.dcm", 60, BodyPartExamined="HAND")]
+    send_with_pynetdicom(listener.port, sent)
+    listener.wait_until_empty()
+    listener.stop()
+    logged = listener.log.read_text()
+    assert "scored a film" in logged or "BELOW CUT-OFF" in logged
+    for value in SENTINELS.values():
+        assert value not in logged and value.split("^")[0] not in logged
+    assert film_uid(0) not in logged
