@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--spool-limit", type=int, default=500, help="most films held in the spool (default: 500)")
     parser.add_argument("--on-flag", metavar="COMMAND", help="shell command run for each film below a cut-off "
                         "(environment: CXRQA_SOP_INSTANCE_UID, CXRQA_STATION, CXRQA_DIMENSIONS, CXRQA_GRAY_LEVEL, CXRQA_SHARPNESS)")  # fmt: skip
+    parser.add_argument("--sr", action="store_true", help="write a DICOM SR (TID 1500) per scored film to AUDIT_DIR/sr/")
+    parser.add_argument("--forward", metavar="HOST:PORT:AET", help="send each SR to this PACS by C-STORE (implies --sr)")
     add_params_option(parser, "audit", "preprocess", default=None)
     parser.set_defaults(func=run)
 
@@ -46,12 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa listen`` until SIGINT or SIGTERM."""
     from cxrqa.audit.command import make_setup
+    from cxrqa.listen.results import parse_destination
     from cxrqa.listen.scorer import run_scorer
     from cxrqa.listen.scp import make_ae
     from cxrqa.listen.spool import Spool
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s cxrqa listen: %(message)s")
     log = logging.getLogger("cxrqa.listen")
+    destination = parse_destination(args.forward) if args.forward else None
     setup, _ = make_setup(args.models, args.out, args.params)
     Path(setup.audit_dir).mkdir(parents=True, exist_ok=True)
     _write_run_json(Path(setup.audit_dir), setup, args.ae_title)
@@ -60,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         log.info("removed %d partial file(s) a stopped listener left (never answered with success)", removed)
     scorer = multiprocessing.get_context("spawn").Process(
         target=run_scorer, args=(str(spool.folder), spool.limit, setup),
-        kwargs={"parent_pid": os.getpid(), "on_flag": args.on_flag}, name="cxrqa-listen-scorer",
+        kwargs={"parent_pid": os.getpid(), "on_flag": args.on_flag, "sr": args.sr, "forward_to": destination,
+                "calling_aet": args.ae_title}, name="cxrqa-listen-scorer",
     )  # fmt: skip
     scorer.start()
     ae, handlers = make_ae(args.ae_title, spool)

@@ -93,6 +93,9 @@ def run_scorer(
     parent_pid: int | None = None,
     poll_s: float = 0.05,
     on_flag: str | None = None,
+    sr: bool = False,
+    forward_to: tuple[str, int, str] | None = None,
+    calling_aet: str = "CXRQA",
     stop: Callable[[], bool] | None = None,
 ) -> None:
     """Score spooled films until ``stop()`` is true or the parent process is gone.
@@ -112,22 +115,80 @@ def run_scorer(
         Seconds between looks at an empty spool.
     on_flag : str, optional
         A shell command line run for each film below a cut-off (the facts in its environment).
+    sr : bool
+        Write a DICOM SR per scored film (:func:`cxrqa.listen.results.quality_report`) to
+        ``AUDIT_DIR/sr/``.
+    forward_to : (host, port, AE title), optional
+        C-STORE each SR to this PACS (implies ``sr``): SRs wait in ``AUDIT_DIR/sr/outbox/`` until
+        the PACS stored them, and are retried while it does not answer.
+    calling_aet : str
+        The AE title the SRs are sent from.
     stop : callable, optional
         Ends the loop when it returns true (tests, and a clean shutdown).
     """
     quiet_pydicom()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s cxrqa listen: %(message)s")
     spool = Spool(spool_dir, spool_limit)
+    results = _Results(Path(setup.audit_dir) / "sr", setup, forward_to, calling_aet) if (sr or forward_to) else None
     warm_up(setup)
     while not (stop and stop()) and (parent_pid is None or os.getppid() == parent_pid):
         films = spool.pending()
+        if results is not None:
+            results.send()
         if not films:
             time.sleep(poll_s)
             continue
         for path in films:
             outcome = score_spooled(path, setup)
+            if results is not None and outcome.status == "scored":
+                results.write(path, outcome)
             spool.remove(path)
             _report(outcome, setup.cutoffs, on_flag)
+
+
+class _Results:
+    """SRs of scored films, written atomically, and (with a destination) sent and retried."""
+
+    #: Seconds to wait after the PACS did not store the results before trying again.
+    RETRY_S = 10.0
+
+    def __init__(self, folder: Path, setup: ScoringSetup, destination, calling_aet: str):
+        self.folder, self.setup, self.destination, self.calling_aet = folder, setup, destination, calling_aet
+        self.outbox = folder / "outbox"
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        self.next_try = 0.0
+
+    def write(self, film: Path, outcome: Outcome) -> None:
+        import pydicom
+
+        from cxrqa.listen.results import quality_report
+
+        header = pydicom.dcmread(film, stop_before_pixels=True)
+        report = quality_report(header, outcome.scores, self.setup.cutoffs, self.setup.digests)
+        final = (self.outbox if self.destination else self.folder) / f"{outcome.key}.dcm"
+        partial = final.with_name(f".{final.name}.partial")
+        report.save_as(partial, enforce_file_format=True)
+        os.replace(partial, final)
+
+    def send(self) -> None:
+        if not self.destination or time.monotonic() < self.next_try:
+            return
+        waiting = sorted(self.outbox.glob("*.dcm"))
+        if not waiting:
+            return
+        from cxrqa.listen.results import forward
+
+        try:
+            stored = forward(waiting, self.destination, calling_aet=self.calling_aet)
+        except Exception as error:  # noqa: BLE001 - a PACS that is down: kept, tried again
+            LOG.warning("could not send results to the PACS (%s); kept for the next try", type(error).__name__)
+            stored = []
+        for path in stored:
+            os.replace(path, self.folder / path.name)
+        if len(stored) < len(waiting):
+            self.next_try = time.monotonic() + self.RETRY_S
+        else:
+            LOG.info("sent %d result(s) to the PACS", len(stored))
 
 
 def _report(outcome: Outcome, cutoffs: dict[str, float], on_flag: str | None) -> None:

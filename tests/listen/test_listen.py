@@ -217,3 +217,79 @@ def test_logs_carry_no_tag_values(listener, tmp_path):
     for value in SENTINELS.values():
         assert value not in logged and value.split("^")[0] not in logged
     assert film_uid(0) not in logged
+
+
+def _params_with_cutoffs(tmp_path: Path, cutoff: float) -> Path:
+    import yaml
+
+    params = yaml.safe_load((Path(__file__).parents[2] / "params.yaml").read_text())
+    params["audit"]["cutoff"] = {"gray_level": cutoff, "sharpness": cutoff}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return path
+
+
+def test_a_film_below_a_cut_off_is_flagged_at_once_with_no_identity(tmp_path):
+    flagged = tmp_path / "flagged.txt"
+    listener = Listener(tmp_path, extra=["--params", str(_params_with_cutoffs(tmp_path, 9.99)),
+                                         "--on-flag", f'echo "$CXRQA_STATION $CXRQA_DIMENSIONS $CXRQA_SOP_INSTANCE_UID" >> {flagged}'])  # fmt: skip
+    listener.start()
+    try:
+        send_with_pynetdicom(listener.port, films(tmp_path / "sent", 2))
+        listener.wait_until_empty()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (not flagged.exists() or len(flagged.read_text().splitlines()) < 2):
+            time.sleep(0.1)
+    finally:
+        listener.stop()
+    lines = sorted(flagged.read_text().splitlines())
+    assert lines == sorted(f"ST{i % 2} gray_level,sharpness {film_uid(i)}" for i in range(2))
+    logged = listener.log.read_text()
+    assert logged.count("BELOW CUT-OFF") == 2
+    for value in SENTINELS.values():
+        assert value.split("^")[0] not in logged + flagged.read_text()
+
+
+@pytest.mark.skipif(shutil.which("dsrdump") is None, reason="dcmtk's dsrdump is not installed (Debian package dcmtk)")
+def test_orthanc_forwards_films_in_and_receives_the_srs_that_read_back_as_tid_1500(tmp_path):
+    import highdicom as hd
+    import requests
+
+    from tests.audit.orthanc import available, requires_orthanc, running_orthanc
+
+    if not available:
+        pytest.skip(requires_orthanc.kwargs["reason"])
+    with running_orthanc(tmp_path) as pacs:
+        listener = Listener(tmp_path, extra=["--forward", f"127.0.0.1:{pacs.dicom_port}:{pacs.aet}"]).start()
+        try:
+            send_with_pynetdicom(listener.port, films(tmp_path / "sent", 1))
+            # the second path: Orthanc, holding a film, forwards it to the listener as a modality would
+            film = films(tmp_path / "pacs", 1, start=1)[0]
+            uploaded = requests.post(f"{pacs.url}/instances", data=film.read_bytes(), timeout=30).json()["ID"]
+            requests.put(f"{pacs.url}/modalities/cxrqa", json={"AET": "CXRQA", "Host": "127.0.0.1", "Port": listener.port},
+                         timeout=30).raise_for_status()  # fmt: skip
+            requests.post(f"{pacs.url}/modalities/cxrqa/store", json={"Resources": [uploaded], "Synchronous": True},
+                          timeout=60).raise_for_status()  # fmt: skip
+            listener.wait_until_empty()
+            outbox = listener.out / "sr" / "outbox"
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (not outbox.is_dir() or any(outbox.glob("*.dcm")) or len(list((listener.out / "sr").glob("*.dcm"))) < 2):
+                time.sleep(0.2)
+        finally:
+            listener.stop()
+        instances = requests.get(f"{pacs.url}/instances", params={"expand": ""}, timeout=30).json()
+        reports = [item for item in instances if item["ID"] != uploaded]
+        assert len(reports) == 2  # one SR per film, both paths
+        assert sorted(scores_of(listener.out)["sop_instance_uid"]) == sorted(film_uid(i) for i in range(2))
+        received = tmp_path / "received.dcm"
+        received.write_bytes(requests.get(f"{pacs.url}/instances/{reports[0]['ID']}/file", timeout=30).content)
+    dataset = pydicom.dcmread(received)
+    assert dataset.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.34" and dataset.VerificationFlag == "UNVERIFIED"
+    assert dataset.PatientID == SENTINELS["PatientID"]  # the SR joins the film's patient, inside DICOM
+    report = hd.sr.Comprehensive3DSR.from_dataset(dataset)
+    group = report.content.get_image_measurement_groups()[0]
+    names = {measurement.name.meaning for measurement in group.get_measurements()}
+    assert names == {"Gray-level quality score", "Sharpness quality score"}
+    assert {item.value.meaning for item in group.get_qualitative_evaluations()} >= {"Not for diagnostic use"}
+    dump = subprocess.run(["dsrdump", str(received)], capture_output=True, text=True, timeout=60)
+    assert dump.returncode == 0 and "Gray-level quality score" in dump.stdout and "Algorithm Version" in dump.stdout
