@@ -293,3 +293,32 @@ def test_orthanc_forwards_films_in_and_receives_the_srs_that_read_back_as_tid_15
     assert {item.value.meaning for item in group.get_qualitative_evaluations()} >= {"Not for diagnostic use"}
     dump = subprocess.run(["dsrdump", str(received)], capture_output=True, text=True, timeout=60)
     assert dump.returncode == 0 and "Gray-level quality score" in dump.stdout and "Algorithm Version" in dump.stdout
+
+
+@pytest.mark.parametrize("syntax", ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90",
+                                    "1.2.840.10008.1.2.4.70"], ids=["rle", "jpeg-ls", "jpeg-2000", "jpeg-lossless"])  # fmt: skip
+def test_compressed_films_are_accepted_and_scored(listener, tmp_path, syntax):
+    from pynetdicom import AE
+    from pynetdicom.sop_class import DigitalXRayImageStorageForPresentation
+
+    path = films(tmp_path / "sent", 1, start=300)[0]
+    if syntax == "1.2.840.10008.1.2.4.70":  # pydicom has no JPEG lossless encoder: dcmtk's dcmcjpeg (process 14, SV1)
+        if shutil.which("dcmcjpeg") is None:
+            pytest.skip("dcmtk's dcmcjpeg is not installed (Debian package dcmtk)")
+        subprocess.run(["dcmcjpeg", str(path), str(path.with_suffix(".jpeg.dcm"))], check=True, timeout=60)
+        dataset = pydicom.dcmread(path.with_suffix(".jpeg.dcm"))
+    else:
+        dataset = pydicom.dcmread(path)
+        dataset.compress(syntax, generate_instance_uid=False)
+    assert dataset.file_meta.TransferSyntaxUID == syntax
+    ae = AE(ae_title="MODALITY")
+    ae.add_requested_context(DigitalXRayImageStorageForPresentation, [syntax])
+    assoc = ae.associate("127.0.0.1", listener.port, ae_title="CXRQA")
+    assert assoc.is_established and assoc.accepted_contexts[0].transfer_syntax[0] == syntax
+    try:
+        assert assoc.send_c_store(dataset).Status == 0
+    finally:
+        assoc.release()
+    listener.wait_until_empty()
+    scores = scores_of(listener.out)
+    assert scores["sop_instance_uid"].tolist() == [film_uid(300)], read_failures(listener.out).to_pandas().to_dict("records")
