@@ -42,7 +42,7 @@ from cxrqa.audit import analysis, answer, figures, review
 from cxrqa.report.output import ReportWriter, write_metrics
 
 writer = ReportWriter(out, "audit", dpi=dpi)
-scores, run = answer.load_audit(audit_dir)
+scores, failures, run = answer.load_audit(audit_dir)
 summary = analysis.summarise(scores, grouping=grouping, period=period, cutoffs=cutoff,
                              di_bands=(di_target_band, di_action_band), min_cell=min_cell, confidence=confidence)
 base = analysis.baseline_periods(summary["period"], baseline)
@@ -72,8 +72,8 @@ display(Markdown(f"Every signal, one row per chart and period ({len(signal_table
 
 # %%
 model_record = json.loads(Path(model_metrics).read_text()) if model_metrics else None
-display(Markdown(answer.provenance_markdown(run, model_record)))
-display(writer.table(answer.counts_table(run), "files"))
+display(Markdown(answer.provenance_markdown(run, len(scores), model_record)))
+display(writer.table(answer.counts_table(run, len(scores), failures), "files"))
 
 # %% [markdown]
 # ## Control charts per group

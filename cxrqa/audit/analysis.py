@@ -254,7 +254,7 @@ def signals(charts: pd.DataFrame) -> pd.DataFrame:
         ``rule`` is ``above`` or ``below`` (the limit crossed), ``value`` the charted statistic
         (``-C-`` for a downward CUSUM) and ``limit`` the limit it crossed.
     """
-    found = charts[charts["signal"]]
+    found = charts[charts["signal"].astype(bool)]
     above = found["statistic"] > found["ucl"]
     table = pd.DataFrame({
         "group": found["group"], "dimension": found["dimension"], "period": found["period"],
@@ -279,7 +279,9 @@ def baseline_periods(periods, baseline: int | tuple[str, str] | list[str]) -> li
     Raises
     ------
     ValueError
-        When fewer than two of the audit's periods fall in the baseline.
+        When fewer than two of the audit's periods fall in the baseline while the audit has two
+        or more (an audit of a single period has no baseline to chart against: its one period
+        is returned, and :func:`control_charts` draws nothing).
 
     Examples
     --------
@@ -294,7 +296,7 @@ def baseline_periods(periods, baseline: int | tuple[str, str] | list[str]) -> li
     else:
         first, last = baseline
         chosen = [label for label in ordered if first <= label <= last]
-    if len(chosen) < 2:
+    if len(chosen) < 2 and len(ordered) >= 2:
         raise ValueError(f"the baseline {baseline!r} holds {len(chosen)} of the audit's periods "
                          f"({ordered[0] if ordered else 'none'} to {ordered[-1] if ordered else 'none'}); it needs at least 2")  # fmt: skip
     return chosen

@@ -14,14 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxrqa.audit.store import read_scores
+from cxrqa.audit.store import read_failures, read_scores
 from cxrqa.io.tables import DIMENSIONS
 
 __all__ = ["answer_markdown", "counts_table", "headline_metrics", "load_audit", "provenance_markdown"]
 
 
-def load_audit(audit_dir: str | Path) -> tuple[pd.DataFrame, dict]:
-    """The scores and the run record of an audit folder (``cxrqa audit --out AUDIT_DIR``).
+def load_audit(audit_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The scores, the failures and the run record of an audit folder (``cxrqa audit`` or
+    ``cxrqa listen --out AUDIT_DIR``).
 
     Raises
     ------
@@ -34,7 +35,8 @@ def load_audit(audit_dir: str | Path) -> tuple[pd.DataFrame, dict]:
         raise FileNotFoundError(f"{audit_dir}: not an audit folder (no scores/ or run.json; run cxrqa audit --out {audit_dir})")
     scores = read_scores(audit_dir).to_pandas()
     scores = scores.sort_values(["study_date", "sop_instance_uid"], kind="stable", na_position="last").reset_index(drop=True)
-    return scores, json.loads((audit_dir / "run.json").read_text(encoding="utf-8"))
+    failures = read_failures(audit_dir).to_pandas()
+    return scores, failures, json.loads((audit_dir / "run.json").read_text(encoding="utf-8"))
 
 
 def _films(count: int) -> str:
@@ -60,7 +62,10 @@ def answer_markdown(overview: pd.DataFrame, changes: pd.DataFrame, *, grouping: 
     """
     lines = []
     signalled = sorted(overview["group"].unique()) if len(overview) else []
-    if not signalled:
+    if len(baseline) < 2:
+        lines.append(f"**No control chart yet**: the store spans {n_periods} period(s), and the charts need a baseline "
+                     "of at least two and periods after it. The summaries and the review queue below hold.")  # fmt: skip
+    elif not signalled:
         lines.append(f"**No {grouping} signalled.** None of the {n_groups} {grouping}s charted left its control limits "
                      f"in the {n_periods} periods, against the baseline {baseline[0]} to {baseline[-1]}.")  # fmt: skip
     else:
@@ -82,19 +87,26 @@ def answer_markdown(overview: pd.DataFrame, changes: pd.DataFrame, *, grouping: 
     return "\n".join(lines)
 
 
-def provenance_markdown(run: dict, model_metrics: dict | None = None) -> str:
-    """What was audited and with which models, and what the scores mean (and do not mean)."""
+def provenance_markdown(run: dict, films_in_store: int, model_metrics: dict | None = None) -> str:
+    """What was audited and with which models, and what the scores mean (and do not mean).
+
+    ``run`` is the folder's ``run.json``: the counts of the last ``cxrqa audit`` run (none when
+    only ``cxrqa listen`` wrote the folder); ``films_in_store`` counts every scored film the
+    report reads, the listener's included.
+    """
     counts = run.get("counts", {})
     skipped = sum(counts.get("skipped", {}).values())
     failed = sum(counts.get("failed", {}).values())
     models = run.get("models", {})
     named = ", ".join(f"{dimension.replace('_', '-')} `{models[dimension]['digest']}`" for dimension in DIMENSIONS if dimension in models)
-    lines = [
-        f"The audit read {counts.get('seen', 0)} files, scored {counts.get('scored', 0)} PA chest films "
-        f"({counts.get('view_position_absent', 0)} without View Position, taken as PA), skipped {skipped} "
-        f"(not PA chest films) and could not use {failed} (see the table of files not scored).",
-        f"Models (checkpoint digests): {named or 'not recorded'}.",
-    ]
+    lines = [f"The store holds {films_in_store} scored PA chest films."]
+    if counts.get("seen"):
+        lines[0] += (
+            f" The last audit run read {counts['seen']} files, scored {counts.get('scored', 0)} "
+            f"({counts.get('view_position_absent', 0)} without View Position, taken as PA), skipped {skipped} "
+            f"(not PA chest films) and could not use {failed} (see the table of files not scored)."
+        )
+    lines.append(f"Models (checkpoint digests): {named or 'not recorded'}.")
     if model_metrics:
         icc = ", ".join(f"{dimension.replace('_', '-')} {model_metrics[dimension]['icc']:.3f}"
                         for dimension in DIMENSIONS if dimension in model_metrics)  # fmt: skip
@@ -132,12 +144,21 @@ def headline_metrics(scores: pd.DataFrame, run: dict, signal_table: pd.DataFrame
     return metrics
 
 
-def counts_table(run: dict) -> pd.DataFrame:
-    """The files of the audit by outcome and reason (``outcome, reason, files, meaning``)."""
-    counts = run.get("counts", {})
-    rows = [("scored", "", counts.get("scored", 0), "PA chest film scored on both dimensions")]
-    meanings = run.get("skip_reasons", {})
-    rows += [("skipped", reason, count, meanings.get(reason, "")) for reason, count in sorted(counts.get("skipped", {}).items())]
-    rows += [("not usable", reason, count, "could not be decoded or preprocessed (preprocess reason code)")
-             for reason, count in sorted(counts.get("failed", {}).items())]  # fmt: skip
+def counts_table(run: dict, films_in_store: int, failures: pd.DataFrame) -> pd.DataFrame:
+    """The films of the store by outcome and reason (``outcome, reason, files, meaning``).
+
+    Scored films are counted in the store; skipped films by the audit's index pass (``run.json``,
+    which counts them without rows) and by the listener (``failures/`` rows of stage
+    ``skipped``); unusable files from ``failures/``.
+    """
+    from cxrqa.audit.header import SKIP_REASONS
+    from cxrqa.io.errors import REASONS
+
+    skipped = pd.Series(run.get("counts", {}).get("skipped", {}), dtype=int)
+    listened = failures[failures["stage"] == "skipped"]["reason"].value_counts()
+    skipped = skipped.add(listened, fill_value=0).astype(int)
+    unusable = failures[failures["stage"] != "skipped"]["reason"].value_counts()
+    rows = [("scored", "", films_in_store, "PA chest film scored on both dimensions")]
+    rows += [("skipped", reason, int(count), SKIP_REASONS.get(reason, "")) for reason, count in sorted(skipped.items())]
+    rows += [("not usable", reason, int(count), REASONS.get(reason, "")) for reason, count in sorted(unusable.items())]
     return pd.DataFrame(rows, columns=["outcome", "reason", "files", "meaning"])

@@ -86,6 +86,12 @@ def control_chart_figure(group: str, charts: pd.DataFrame, baseline: list[str]):
 
 def signal_map(charts: pd.DataFrame, baseline: list[str]):
     """Groups x periods, one panel per dimension: how many charts signal in each cell."""
+    if charts.empty:
+        fig, ax = plt.subplots(figsize=(8, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no control chart: fewer than two periods, or no group with two baseline periods",
+                ha="center", va="center", transform=ax.transAxes)  # fmt: skip
+        return fig
     periods = sorted(charts["period"].unique())
     groups = sorted(charts["group"].unique())
     signalled = charts[charts["signal"]].replace({"chart": {"cusum+": "cusum", "cusum-": "cusum"}})

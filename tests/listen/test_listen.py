@@ -322,3 +322,17 @@ def test_compressed_films_are_accepted_and_scored(listener, tmp_path, syntax):
     listener.wait_until_empty()
     scores = scores_of(listener.out)
     assert scores["sop_instance_uid"].tolist() == [film_uid(300)], read_failures(listener.out).to_pandas().to_dict("records")
+
+
+def test_the_audit_report_reads_a_folder_the_listener_wrote(listener, tmp_path):
+    sent = films(tmp_path / "sent", 6) + [write_film(tmp_path / "sent" / "lateral.dcm", 70, ViewPosition="LL")]
+    send_with_pynetdicom(listener.port, sent)
+    listener.wait_until_empty()
+    report = subprocess.run([*CXRQA, "report", "--notebook", str(Path(__file__).parents[2] / "notebooks" / "audit.py"),
+                             "-p", f"audit_dir={listener.out}", "--out", str(tmp_path / "report")],
+                            capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])  # fmt: skip
+    assert report.returncode == 0, report.stdout[-3000:]
+    files = pd.read_csv(tmp_path / "report" / "tables" / "audit" / "files.csv", keep_default_na=False)
+    assert files[["outcome", "reason", "files"]].values.tolist() == [["scored", "", 6], ["skipped", "view_position", 1]]
+    page = (tmp_path / "report" / "html" / "audit.html").read_text()
+    assert "No control chart yet" in page and "The store holds 6 scored PA chest films." in page
