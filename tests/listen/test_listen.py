@@ -169,13 +169,22 @@ def test_a_full_spool_refuses_with_a_clear_status_and_loses_nothing(tmp_path):
         assert (rejection.result, rejection.result_source, rejection.diagnostic) == (2, 3, 2)  # transient, local limit
     finally:
         server.shutdown()
+    # with room for one film, an open association gets success, then 0xA700 (out of resources)
+    roomy = Spool(spool, 3)
+    ae, handlers = __import__("cxrqa.listen.scp", fromlist=["make_ae"]).make_ae("CXRQA", roomy)
+    server = ae.start_server(("127.0.0.1", listener.port), block=False, evt_handlers=handlers)
+    try:
+        statuses = [status for _, status in send_with_pynetdicom(listener.port, films(tmp_path / "more", 2, start=150))]
+    finally:
+        server.shutdown()
+    assert statuses == [0x0000, 0xA700] and roomy.count() == 3
     # the scorer (started with the listener) scores what was held, and new films are taken again
     listener.start()
     try:
         listener.wait_until_empty()
         assert [status for _, status in send_with_pynetdicom(listener.port, films(tmp_path / "later", 1, start=200))] == [0]
         listener.wait_until_empty()
-        assert sorted(scores_of(listener.out)["sop_instance_uid"]) == sorted(film_uid(i) for i in (100, 101, 200))
+        assert sorted(scores_of(listener.out)["sop_instance_uid"]) == sorted(film_uid(i) for i in (100, 101, 150, 200))
     finally:
         listener.stop()
 
