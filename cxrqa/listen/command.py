@@ -62,23 +62,24 @@ def run(args: argparse.Namespace) -> int:
     spool = Spool(args.spool or Path(setup.audit_dir) / "spool", args.spool_limit)
     if removed := spool.clean():
         log.info("removed %d partial file(s) a stopped listener left (never answered with success)", removed)
+    ae, handlers = make_ae(args.ae_title, spool)
     scorer = multiprocessing.get_context("spawn").Process(
         target=run_scorer, args=(str(spool.folder), spool.limit, setup),
         kwargs={"parent_pid": os.getpid(), "on_flag": args.on_flag, "sr": args.sr, "forward_to": destination,
                 "calling_aet": args.ae_title}, name="cxrqa-listen-scorer",
     )  # fmt: skip
     scorer.start()
-    ae, handlers = make_ae(args.ae_title, spool)
-    server = ae.start_server((args.host, args.port), block=False, evt_handlers=handlers)
-    log.info("listening on %s:%d as %s; %d film(s) waiting in the spool", args.host, args.port, args.ae_title, spool.count())
-    stopping = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.append(True))
+    stopping, server = [], None
     try:
+        server = ae.start_server((args.host, args.port), block=False, evt_handlers=handlers)
+        log.info("listening on %s:%d as %s; %d film(s) waiting in the spool", args.host, args.port, args.ae_title, spool.count())
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopping.append(True))
         while not stopping and scorer.is_alive():
             scorer.join(timeout=0.5)
     finally:
-        server.shutdown()
+        if server is not None:
+            server.shutdown()
         scorer.terminate()
         scorer.join(timeout=10)
     if not stopping:
