@@ -11,15 +11,17 @@
 out = None  # report folder
 train_dir = None  # DVCLive folders <dimension>/ of the train stages (results/train)
 attention_dir = None  # attention overlays <dimension>/<image_id>.png (results/predictions/attention)
-predictions = None  # folder of <dimension>.csv, for the overlays' captions (results/predictions)
+predictions = None  # folder of <dimension>.csv, for the overlays' captions and the diagnosis (results/predictions)
+truth = None  # how the study degraded each image (data/raw/truth.csv), for the diagnosis
 metrics = None  # this report's metrics file (reports/metrics/training.json)
 # Analysis: defaults of params.yaml's report section.
 dpi = 150
 
 # %%
+import pandas as pd
 from IPython.display import Markdown, display
 
-from cxrqa.report import inputs, plots, training
+from cxrqa.report import diagnosis, inputs, plots, training
 from cxrqa.report.output import ReportWriter, write_metrics
 
 writer = ReportWriter(out, "training", dpi=dpi)
@@ -47,6 +49,18 @@ else:
 overlays = training.attention_overlays(inputs.attention_images(attention_dir), inputs.load_predictions(predictions))
 display(writer.table(overlays.drop(columns=["path", "caption"]), "attention_samples"))
 display(*writer.figure_each(plots.attention_grids(overlays)))
+
+# %% [markdown]
+# ## Where the models err: agreement per degradation kind and severity (validation split)
+#
+# The validation split's model-vs-MOS pairs by the degradation the study applied (`truth.csv`),
+# and within a kind by tertile of its severity: bias = model - MOS, MAE, and Pearson r within
+# the group (empty under five films). A diagnosis for choosing models; the test split is not
+# looked at this way (`cxrqa.report.diagnosis`).
+
+# %%
+diagnosed = diagnosis.error_by_kind(inputs.load_predictions(predictions), pd.read_csv(truth), split="validation")
+display(writer.table(diagnosed, "error_by_kind"))
 
 # %%
 write_metrics(metrics, training.training_metrics(summary))

@@ -78,6 +78,7 @@ def make_study(root: Path) -> dict[str, Path]:
             pd.DataFrame({"step": range(4), name: start * (1 + 0.1 * np.arange(4))}).to_csv(curves / f"{name}.tsv", sep="\t", index=False)
         (root / "train" / d / "metrics.json").write_text('{"val_icc": 0.5, "val_r": 0.6, "step": 3}\n')
     _write_baselines(root / "baselines.csv", ids, split, mos)
+    _write_truth(root / "raw/truth.csv", ids)
     return {
         "root": root,
         "ratings": root / "raw/ratings.csv",
@@ -89,6 +90,7 @@ def make_study(root: Path) -> dict[str, Path]:
         "attention_dir": root / "predictions/attention",
         "train_dir": root / "train",
         "baselines": root / "baselines.csv",
+        "truth": root / "raw/truth.csv",
     }
 
 
@@ -107,3 +109,14 @@ def _write_baselines(path: Path, ids, split, mos: pd.Series) -> None:
             score = np.clip(target + rng.normal(0, noise, len(ids)), 1, 10)
             frames.append(pd.DataFrame({"image_id": ids, "split": split, "dimension": d, "method": method, "score": np.round(score, 4), "mos": target}))
     pd.concat(frames, ignore_index=True).to_csv(path, index=False)
+
+
+def _write_truth(path: Path, ids) -> None:
+    """``truth.csv``'s degradation columns as ``simulate`` writes them, from its own generator."""
+    rng = np.random.default_rng(13)
+    kinds = {"gray_level": ["overexposure", "underexposure", "low_contrast"], "sharpness": ["focal_blur", "motion"]}
+    table = {"image_id": ids}
+    for d, names in kinds.items():
+        table[f"{d}_kind"] = rng.choice(names, len(ids))
+        table[f"{d}_severity"] = np.round(rng.uniform(0, 1, len(ids)), 4)
+    pd.DataFrame(table).to_csv(path, index=False)

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from cxrqa.report.runner import run_notebook
@@ -24,7 +25,7 @@ def _parameters(name: str, study: dict, out: Path) -> dict:
         "cohort": ["ratings", "acceptability", "splits", "dicom_dir", "images_dir"],
         "agreement": ["ratings", "acceptability", "splits", "predictions"],
         "timing": ["ratings", "splits", "predictions"],
-        "training": ["train_dir", "attention_dir", "predictions"],
+        "training": ["train_dir", "attention_dir", "predictions", "truth"],
     }[name]
     return common | {key: str(study[key]) for key in paths} | ({"n_resamples": 500} if name == "agreement" else {})
 
@@ -56,8 +57,12 @@ def test_every_notebook_writes_its_figures_tables_and_metrics(reports):
     for plot in ("roc", "scatter", "bland_altman"):
         for dimension in ("gray_level", "sharpness"):
             assert (out / "plots" / "agreement" / f"{plot}_{dimension}.csv").is_file()
-    for table in ("cohort/table2_demographics", "agreement/table3_agreement", "agreement/paper_vs_ours", "timing/table4_reading_time"):
+    for table in ("cohort/table2_demographics", "agreement/table3_agreement", "agreement/paper_vs_ours", "timing/table4_reading_time",
+                  "training/error_by_kind"):
         assert (out / "tables" / f"{table}.csv").is_file() and (out / "tables" / f"{table}.md").is_file()
+    diagnosed = pd.read_csv(out / "tables" / "training" / "error_by_kind.csv")
+    assert set(diagnosed["kind"]) == {"overexposure", "underexposure", "low_contrast", "focal_blur", "motion"}
+    assert diagnosed.loc[diagnosed["severity"] == "all", "n"].sum() == 2 * 12  # the 12 validation images, per dimension
     headline = json.loads((out / "metrics.json").read_text())
     assert set(headline["gray_level"]) >= {"icc", "pearson_r", "mad", "auc", "sensitivity", "specificity", "bias", "cutoff"}
     assert 0.8 < headline["gray_level"]["icc"] <= 1.0  # the synthetic model tracks the MOS closely
