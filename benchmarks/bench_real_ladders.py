@@ -1,0 +1,134 @@
+"""Do the scores fall with severity on real radiographs? Degradation ladders of real chest films, scored by ``cxrqa score``.
+
+Issue #20's check on films the models never saw: real PA chest radiographs (default
+``../shared/cxr-base``, NIH ChestX-ray14, 8-bit 512 x 512) are degraded in ``--steps`` steps of
+rising severity by this script's own degradations (not the simulator's, so the check is not the
+study testing itself), per dimension:
+
+* gray-level: ``contrast`` (grey levels compressed towards mid-grey), ``exposure_noise`` (signal
+  scaled down with quantum-like noise added, as an underexposure), ``tone_curve`` (a gamma that
+  darkens the mid-tones), ``clipping`` (the bright end burnt out);
+* sharpness: ``focal_blur`` (Gaussian), ``motion`` (a horizontal line kernel), ``smoothing`` (a
+  median filter, as over-processed noise reduction).
+
+Every rung (the undegraded film is step 0) is written as a 16-bit PNG and scored with
+``cxrqa score --models MODELS``. For each film and kind, Spearman's rho between severity step and
+the dimension's score; printed: the mean rho per kind (target: at most -0.9), its range, and the
+mean score per step. Numbers are printed (and written with ``--json FILE``), never asserted.
+
+Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base] [--films 20] [--steps 5] [--models models] [--json FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+from scipy import ndimage
+from scipy.stats import spearmanr
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _contrast(x, s, rng):
+    return 0.5 + (x - 0.5) * (1 - 0.75 * s)
+
+
+def _exposure_noise(x, s, rng):
+    signal = x * (1 - 0.7 * s)
+    return signal + rng.normal(0, 0.002 + 0.06 * s, x.shape) * np.sqrt(np.clip(signal, 0.01, 1))
+
+
+def _tone_curve(x, s, rng):
+    return np.clip(x, 0, 1) ** (1 + 2.5 * s)
+
+
+def _clipping(x, s, rng):
+    level = np.quantile(x, 1 - 0.45 * s) if s > 0 else 1.0
+    return np.minimum(x, level) / max(level, 1e-6)
+
+
+def _focal_blur(x, s, rng):
+    return ndimage.gaussian_filter(x, 0.01 + 4.0 * s)
+
+
+def _motion(x, s, rng):
+    length = 1 + int(round(14 * s))
+    return ndimage.uniform_filter1d(x, length, axis=1)
+
+
+def _smoothing(x, s, rng):
+    size = 1 + 2 * int(round(3 * s))
+    return ndimage.median_filter(x, size=size)
+
+
+#: Degradation kinds per dimension: ``f(image in [0, 1], severity in [0, 1], rng) -> image``.
+KINDS = {
+    "gray_level": {"contrast": _contrast, "exposure_noise": _exposure_noise, "tone_curve": _tone_curve, "clipping": _clipping},
+    "sharpness": {"focal_blur": _focal_blur, "motion": _motion, "smoothing": _smoothing},
+}
+
+
+def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
+    """Every rung of every ladder as a 16-bit PNG under ``folder``; returns ``file, film, dimension, kind, step``."""
+    rng = np.random.default_rng(20)
+    rows = []
+    for film in images:
+        x = np.asarray(Image.open(film).convert("L"), dtype=np.float64) / 255.0
+        for dimension, kinds in KINDS.items():
+            for kind, degrade in kinds.items():
+                for step in range(steps + 1):
+                    y = np.clip(degrade(x, step / steps, rng), 0, 1)
+                    path = folder / f"{film.stem}__{kind}__{step}.png"
+                    Image.fromarray(np.round(y * 65535).astype(np.uint16)).save(path)
+                    rows.append({"file": path.name, "film": film.stem, "dimension": dimension, "kind": kind, "step": step})
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "cxr-base")
+    parser.add_argument("--films", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--models", type=Path, default=ROOT / "models")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    images = sorted(args.images.glob("*.png"))[: args.films]
+    if not images:
+        raise SystemExit(f"no PNG films under {args.images}")
+    with tempfile.TemporaryDirectory(prefix="ladders_") as scratch:
+        folder = Path(scratch)
+        (folder / "rungs").mkdir()
+        ladders = write_ladders(images, folder / "rungs", args.steps)
+        subprocess.run([sys.executable, "-m", "cxrqa.cli", "score", str(folder / "rungs"), "--models", str(args.models),
+                        "--out", str(folder / "scores.csv"), "--quiet"], check=True, cwd=ROOT)  # fmt: skip
+        scores = pd.read_csv(folder / "scores.csv")
+    scores["file"] = scores["file"].map(lambda path: Path(path).name)
+    table = ladders.merge(scores[["file", "gray_level", "sharpness"]], on="file", how="left", validate="one_to_one")
+    table["score"] = np.where(table["dimension"] == "gray_level", table["gray_level"], table["sharpness"])
+    rho = table.groupby(["dimension", "kind", "film"]).apply(lambda g: spearmanr(g["step"], g["score"]).statistic,
+                                                              include_groups=False).rename("rho").reset_index()  # fmt: skip
+    summary = rho.groupby(["dimension", "kind"])["rho"].agg(["mean", "min", "max", "count"]).reset_index()
+    steps = table.pivot_table(index=["dimension", "kind"], columns="step", values="score", aggfunc="mean").round(2)
+    print(f"{len(images)} real films from {args.images}, {args.steps} steps per ladder, models {args.models}")
+    for row in summary.itertuples():
+        status = "meets" if row.mean <= -0.9 else "MISSES"
+        print(f"  {row.dimension:10s} {row.kind:15s} mean Spearman {row.mean:+.3f} (range {row.min:+.2f} to {row.max:+.2f}, "
+              f"{row.count} films): {status} the target <= -0.9")  # fmt: skip
+    print("mean score per step:")
+    print(steps.to_string())
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary.to_dict("records"),
+                                         "mean_score_per_step": {f"{d}/{k}": v for (d, k), v in steps.T.to_dict().items()}},
+                                        indent=2, default=float) + "\n")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
