@@ -104,9 +104,9 @@ _ = writer.plot_data(summary.loc[~summary["suppressed"], ["group", "dimension", 
 # %%
 links = []
 for kind in analysis.GROUPINGS:
-    table = analysis.publishable(analysis.summarise(scores, grouping=kind, period=period, cutoffs=cutoff,
-                                                    di_bands=(di_target_band, di_action_band), min_cell=min_cell,
-                                                    confidence=confidence))
+    table = analysis.publishable(summary if kind == grouping else analysis.summarise(
+        scores, grouping=kind, period=period, cutoffs=cutoff, di_bands=(di_target_band, di_action_band),
+        min_cell=min_cell, confidence=confidence))
     writer.table(table, f"summary_{kind}")
     links.append(f"[per {kind}]({writer.link('tables', f'summary_{kind}', '.csv')}) ({len(table)} rows)")
 display(Markdown("Summaries per period: " + ", ".join(links) + "."))

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxrqa.audit.header import SKIP_REASONS
 from cxrqa.audit.store import read_failures, read_scores
+from cxrqa.io.errors import REASONS
 from cxrqa.io.tables import DIMENSIONS
 
 __all__ = ["answer_markdown", "counts_table", "headline_metrics", "load_audit", "provenance_markdown"]
@@ -151,9 +153,6 @@ def counts_table(run: dict, films_in_store: int, failures: pd.DataFrame) -> pd.D
     which counts them without rows) and by the listener (``failures/`` rows of stage
     ``skipped``); unusable files from ``failures/``.
     """
-    from cxrqa.audit.header import SKIP_REASONS
-    from cxrqa.io.errors import REASONS
-
     skipped = pd.Series(run.get("counts", {}).get("skipped", {}), dtype=int)
     listened = failures[failures["stage"] == "skipped"]["reason"].value_counts()
     skipped = skipped.add(listened, fill_value=0).astype(int)

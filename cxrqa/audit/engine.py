@@ -21,9 +21,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as _dt
 import hashlib
-import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -44,10 +42,9 @@ from cxrqa.audit.shard import (
     score_shard,
     warm_up,
 )
-from cxrqa.audit.store import contains, done_keys, film_key, remove_partial_files, write_failures
+from cxrqa.audit.store import contains, done_keys, film_key, remove_partial_files, write_failures, write_run_json
 from cxrqa.io.errors import REASONS
 from cxrqa.io.inputs import walk_inputs
-from cxrqa.io.tables import DIMENSIONS
 
 __all__ = ["AuditError", "AuditSource", "EngineSpec", "RunSummary", "run_audit"]
 
@@ -497,10 +494,6 @@ def _write_run_json(audit_dir: Path, sources, setup: ScoringSetup, engine_facts,
         "skip_reasons": {reason: SKIP_REASONS.get(reason) or REASONS.get(reason, "") for reason in sorted(summary.skipped)},
         "timings": {**timings, "total_seconds": round(summary.total_seconds, 3)},
         "engine": engine_facts,
-        "models": {dimension: {"digest": setup.digests[dimension], "folder": str(setup.models)} for dimension in DIMENSIONS},
-        "cutoffs": dict(setup.cutoffs),
-        "operator_pseudonyms": setup.operator_key is not None,
+        **setup.run_facts(),
     }
-    temporary = audit_dir / f".run.json.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, audit_dir / "run.json")
+    write_run_json(audit_dir, facts)

@@ -35,7 +35,7 @@ from cxrqa.io.errors import UnusableImage, describe_error
 from cxrqa.io.inputs import Skipped, display_path
 from cxrqa.io.tables import DIMENSIONS
 
-__all__ = ["IndexResult", "ScoringSetup", "ShardResult", "index_chunk", "failure_row", "score_shard", "scorers", "warm_up"]
+__all__ = ["IndexResult", "ScoringSetup", "ShardResult", "index_chunk", "failure_row", "score_films", "score_shard", "scorers", "warm_up"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,14 @@ class ScoringSetup:
     operator_key: bytes | None = field(default=None, repr=False)
     threads: int = 1
     dicomweb: DicomwebSettings | None = None
+
+    def run_facts(self) -> dict[str, Any]:
+        """What ``run.json`` records of this setup: the models, the cut-offs, whether operators are pseudonymised."""
+        return {
+            "models": {dimension: {"digest": digest, "folder": str(self.models)} for dimension, digest in self.digests.items()},
+            "cutoffs": dict(self.cutoffs),
+            "operator_pseudonyms": self.operator_key is not None,
+        }
 
 
 @dataclass
@@ -217,8 +225,17 @@ def score_shard(shard: str, films: list[tuple[IndexRecord, Any]], setup: Scoring
     -------
     ShardResult
     """
-    quiet_pydicom()
     started = time.perf_counter()
+    rows, failures = score_films(films, setup, semaphore)
+    write_scores(Path(setup.audit_dir), shard, rows)
+    write_failures(Path(setup.audit_dir), shard, failures)
+    return ShardResult(shard, len(rows), dict(Counter(f["reason"] for f in failures)), time.perf_counter() - started)
+
+
+def score_films(films: list[tuple[IndexRecord, Any]], setup: ScoringSetup,
+                semaphore: Any = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
+    """Score films (as :func:`score_shard` does) without writing: their score rows and failure rows."""
+    quiet_pydicom()
     models = scorers(setup)
     rows, failures = [], []
     for record, locator in films:
@@ -240,9 +257,7 @@ def score_shard(shard: str, films: list[tuple[IndexRecord, Any]], setup: Scoring
             continue
         row["seconds"] = time.perf_counter() - film_started
         rows.append(row)
-    write_scores(Path(setup.audit_dir), shard, rows)
-    write_failures(Path(setup.audit_dir), shard, failures)
-    return ShardResult(shard, len(rows), dict(Counter(f["reason"] for f in failures)), time.perf_counter() - started)
+    return rows, failures
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ for a rerun to skip, as a sorted array of 64-bit hashes, so the memory a resume 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = [
     "remove_partial_files",
     "study_month",
     "write_failures",
+    "write_run_json",
     "write_scores",
 ]
 
@@ -201,6 +203,13 @@ def remove_partial_files(audit_dir: Path) -> int:
 def _table(rows: Iterable[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     rows = list(rows)
     return pa.table({name: [row.get(name) for row in rows] for name in schema.names}, schema=schema)
+
+
+def write_run_json(audit_dir: Path, facts: dict[str, Any]) -> None:
+    """Write ``AUDIT_DIR/run.json`` under a hidden name and rename it into place."""
+    temporary = Path(audit_dir) / f".run.json.{os.getpid()}.tmp"
+    temporary.write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, Path(audit_dir) / "run.json")
 
 
 def _write(table: pa.Table, path: Path) -> None:

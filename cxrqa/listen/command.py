@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import multiprocessing
 import os
@@ -90,12 +89,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_run_json(audit_dir: Path, setup, ae_title: str) -> None:
     """Name the models and cut-offs in AUDIT_DIR/run.json when no audit wrote one (the report reads it)."""
-    path = audit_dir / "run.json"
-    if path.exists():
-        return
-    facts = {"sources": [f"c-store:{ae_title}"], "counts": {},
-             "models": {dimension: {"digest": digest, "folder": str(setup.models)} for dimension, digest in setup.digests.items()},
-             "cutoffs": dict(setup.cutoffs)}  # fmt: skip
-    temporary = audit_dir / f".run.json.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    from cxrqa.audit.store import write_run_json
+
+    if not (audit_dir / "run.json").exists():
+        write_run_json(audit_dir, {"sources": [f"c-store:{ae_title}"], "counts": {}, **setup.run_facts()})

@@ -21,15 +21,13 @@ import os
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from cxrqa.audit.header import SKIP_REASONS, HeaderError, index_dataset, quiet_pydicom
-from cxrqa.audit.shard import ScoringSetup, failure_row, score_shard, warm_up
-from cxrqa.audit.store import write_failures
+from cxrqa.audit.shard import ScoringSetup, failure_row, score_films, warm_up
+from cxrqa.audit.store import write_failures, write_scores
 from cxrqa.io.dicom import read_header
 from cxrqa.io.errors import UnusableImage
 from cxrqa.io.tables import DIMENSIONS
@@ -53,6 +51,7 @@ class Outcome:
     scores: dict[str, float] | None = None
     station: str = ""
     sop_instance_uid: str = ""
+    header: Any = field(default=None, repr=False, compare=False)  # the film's header, read once (for its SR)
 
     def below(self, cutoffs: dict[str, float]) -> list[str]:
         """The dimensions whose score is below its cut-off."""
@@ -61,28 +60,26 @@ class Outcome:
 
 def score_spooled(path: Path, setup: ScoringSetup) -> Outcome:
     """Score (or record) one spooled film into the store of ``setup``; does not touch the spool."""
-    key = path.stem
+    key, audit_dir = path.stem, Path(setup.audit_dir)
     try:
-        record, skip = index_dataset(read_header(path), SOURCE, operator_key=setup.operator_key)
+        header = read_header(path)
+        record, skip = index_dataset(header, SOURCE, operator_key=setup.operator_key)
     except (UnusableImage, HeaderError) as error:
         reason = getattr(error, "reason", "unreadable")
-        write_failures(Path(setup.audit_dir), key, [failure_row("", SOURCE, "index", reason, str(reason), setup)])
+        write_failures(audit_dir, key, [failure_row("", SOURCE, "index", reason, str(reason), setup)])
         return Outcome(key, "failed", reason)
     if skip is not None:
-        write_failures(Path(setup.audit_dir), key,
+        write_failures(audit_dir, key,
                        [failure_row(record.sop_instance_uid, SOURCE, "skipped", skip, SKIP_REASONS[skip], setup)])  # fmt: skip
         return Outcome(key, "skipped", skip, sop_instance_uid=record.sop_instance_uid)
-    result = score_shard(key, [(record, path)], setup)
-    if not result.scored:
-        return Outcome(key, "failed", next(iter(result.failed), "unreadable"), sop_instance_uid=record.sop_instance_uid)
-    row = _stored_row(Path(setup.audit_dir), key)
+    rows, failures = score_films([(record, path)], setup)
+    write_scores(audit_dir, key, rows)
+    write_failures(audit_dir, key, failures)
+    if not rows:
+        return Outcome(key, "failed", failures[0]["reason"], sop_instance_uid=record.sop_instance_uid)
+    row = rows[0]
     return Outcome(key, "scored", scores={d: float(row[d]) for d in DIMENSIONS}, station=str(row["station_name"] or ""),
-                   sop_instance_uid=record.sop_instance_uid)  # fmt: skip
-
-
-def _stored_row(audit_dir: Path, key: str) -> dict[str, Any]:
-    (part,) = audit_dir.glob(f"scores/study_month=*/part-{key}.parquet")
-    return pq.read_table(part).to_pylist()[0]
+                   sop_instance_uid=record.sop_instance_uid, header=header)  # fmt: skip
 
 
 def run_scorer(
@@ -141,7 +138,7 @@ def run_scorer(
         for path in films:
             outcome = score_spooled(path, setup)
             if results is not None and outcome.status == "scored":
-                results.write(path, outcome)
+                results.write(outcome)
             spool.remove(path)
             _report(outcome, setup.cutoffs, on_flag)
 
@@ -158,13 +155,10 @@ class _Results:
         self.outbox.mkdir(parents=True, exist_ok=True)
         self.next_try = 0.0
 
-    def write(self, film: Path, outcome: Outcome) -> None:
-        import pydicom
-
+    def write(self, outcome: Outcome) -> None:
         from cxrqa.listen.results import quality_report
 
-        header = pydicom.dcmread(film, stop_before_pixels=True)
-        report = quality_report(header, outcome.scores, self.setup.cutoffs, self.setup.digests)
+        report = quality_report(outcome.header, outcome.scores, self.setup.cutoffs, self.setup.digests)
         final = (self.outbox if self.destination else self.folder) / f"{outcome.key}.dcm"
         partial = final.with_name(f".{final.name}.partial")
         report.save_as(partial, enforce_file_format=True)
