@@ -5,7 +5,8 @@ that drives one degradation chosen per image from each family:
 
 gray-level
     ``underexposure`` (quantum noise from a lower photon count), ``overexposure`` (detector
-    saturation that burns out the lungs), ``low_contrast`` (a window too wide, a flat image),
+    saturation that burns out the lungs: a share of the body that grows with severity),
+    ``low_contrast`` (a window too wide, a flat image),
     ``high_contrast`` (a window too narrow, clipping lungs and mediastinum) and ``gamma`` (a
     wrong tone curve, too dark or too light).
 sharpness
@@ -64,6 +65,8 @@ _MOTION_KERNEL_SIGMA = 0.5
 #: The motion path's fixed blur: the base blur and the kernel's anti-aliasing together.
 _MOTION_BASE_SIGMA = float(np.hypot(_BASE_SIGMA, _MOTION_KERNEL_SIGMA))
 
+#: Share of the body an overexposure of severity 1 burns out (saturates), thinnest tissue first.
+OVEREXPOSURE_BURN_SHARE = 0.6
 #: Photon count per pixel behind air for a well-exposed film; sets the noise at severity 0.
 _FULL_DOSE_COUNTS = 60000.0
 #: Attenuation scale between the phantom's units and the detector's log signal.
@@ -224,6 +227,23 @@ def blur(attenuation: np.ndarray, degradation: Degradation) -> np.ndarray:
     return ndimage.gaussian_filter(resize(small, rows, cols), _BASE_SIGMA)
 
 
+def _saturation(attenuation: np.ndarray, body_mask: np.ndarray, degradation: Degradation) -> float:
+    """The detector's saturation level in counts for this film.
+
+    At full dose only direct exposure (attenuation below 0.15) saturates. An overexposed film
+    also burns out the thinnest :data:`OVEREXPOSURE_BURN_SHARE` x severity of the body (the lungs
+    first): the share, not an attenuation, is fixed, so that equal severities burn out as much of
+    a phantom as of a real base film, whose attenuation scales differ.
+    """
+    saturation = _FULL_DOSE_COUNTS * np.exp(-_MU * 0.15)
+    severity = degradation.gray_level_severity
+    if degradation.gray_level_kind != "overexposure" or severity <= 0.0:
+        return float(saturation)
+    inside = attenuation[body_mask]
+    burnt_below = np.quantile(inside[:: max(inside.size // 200_000, 1)], OVEREXPOSURE_BURN_SHARE * severity)
+    return float(min(saturation, _FULL_DOSE_COUNTS * degradation.dose_factor * np.exp(-_MU * burnt_below)))
+
+
 def apply_degradations(
     attenuation: np.ndarray,
     body_mask: np.ndarray,
@@ -255,10 +275,7 @@ def apply_degradations(
     blurred = blur(attenuation.astype(np.float32, copy=False), degradation)
     counts = _FULL_DOSE_COUNTS * degradation.dose_factor * np.exp(-_MU * blurred)
     noisy = counts + np.sqrt(counts) * rng.standard_normal(counts.shape, dtype=np.float32)
-    # Detector saturation: at full dose only direct exposure (attenuation below 0.15) saturates;
-    # overexposure pushes the threshold into the lungs, which burn out.
-    saturation = _FULL_DOSE_COUNTS * np.exp(-_MU * 0.15)
-    noisy = np.clip(noisy, 1.0, saturation)
+    noisy = np.clip(noisy, 1.0, _saturation(blurred, body_mask, degradation))
     signal = -np.log(noisy / (_FULL_DOSE_COUNTS * degradation.dose_factor)) / _MU
     inside = signal[body_mask]
     low, high = np.percentile(inside[:: max(inside.size // 200_000, 1)], (0.5, 99.7))
