@@ -5,9 +5,10 @@ Issue #20's check on films the models never saw: real PA chest radiographs (defa
 rising severity by this script's own degradations (not the simulator's, so the check is not the
 study testing itself), per dimension:
 
-* gray-level: ``contrast`` (grey levels compressed towards mid-grey), ``exposure_noise`` (signal
-  scaled down with quantum-like noise added, as an underexposure), ``tone_curve`` (a gamma that
-  darkens the mid-tones), ``clipping`` (the bright end burnt out);
+* gray-level: ``contrast`` (grey levels compressed towards mid-grey), ``exposure_noise`` (the
+  quantum noise of a falling dose at unchanged display levels, as a digital system shows an
+  underexposure), ``tone_curve`` (a gamma that darkens the mid-tones), ``clipping`` (the bright end
+  burnt out);
 * sharpness: ``focal_blur`` (Gaussian), ``motion`` (a horizontal line kernel), ``smoothing`` (a
   median filter, as over-processed noise reduction).
 
@@ -42,8 +43,10 @@ def _contrast(x, s, rng):
 
 
 def _exposure_noise(x, s, rng):
-    signal = x * (1 - 0.7 * s)
-    return signal + rng.normal(0, 0.002 + 0.06 * s, x.shape) * np.sqrt(np.clip(signal, 0.01, 1))
+    # A lower dose on a digital detector is displayed at the same gray levels (the system rescales
+    # the signal) with more quantum noise, largest where fewest photons arrive (dense tissue,
+    # bright in MONOCHROME2): noise SD grows as the dose falls and with the displayed value.
+    return x + rng.normal(0, 0.002 + 0.06 * s, x.shape) * np.sqrt(np.clip(x, 0.01, 1))
 
 
 def _tone_curve(x, s, rng):

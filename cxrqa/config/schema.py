@@ -343,6 +343,10 @@ class DimensionTrainParams:
         the loss is their mean, as at scoring time (Bosse et al. 2018). ``train.batch_size``
         counts images, so a step sees ``batch_size * patches_per_image`` patches. Unused with
         ``whole`` input.
+    detail_channel : bool
+        With ``whole`` input: a second input channel holding the fine detail and noise of the
+        full-resolution image, which resizing averages away (:func:`cxrqa.scoring.detail_map`;
+        not in the paper). Must be false with ``patch`` input.
     """
 
     epochs: int
@@ -351,6 +355,7 @@ class DimensionTrainParams:
     batch_norm: bool
     patch_sampling: Literal["uniform", "roi"]
     patches_per_image: int
+    detail_channel: bool
 
 
 @dataclass(frozen=True)
@@ -413,6 +418,8 @@ class TrainParams:
             for name in ("epochs", "patches_per_image"):
                 if getattr(own, name) < 1:
                     raise ValueError(f"'train.{dimension}.{name}' must be at least 1, got {getattr(own, name)}")
+            if own.detail_channel and own.input == "patch":
+                raise ValueError(f"'train.{dimension}.detail_channel' needs 'input: whole' (a patch is already at full resolution)")
 
     def for_dimension(self, dimension: str) -> DimensionTrainParams:
         """The subsection ``train.<dimension>``.
@@ -820,6 +827,26 @@ class AuditParams:
             raise ValueError(f"'audit.allowed_failures' must be at least 1, got {self.allowed_failures}")
 
 
+@dataclass(frozen=True)
+class SeedSpreadParams:
+    """Extra training runs that measure how much training itself varies (``seeds/dvc.yaml``).
+
+    Attributes
+    ----------
+    extra_seeds : tuple of int
+        ``train.seed`` of each extra run of both dimensions, besides the default model's; the test
+        ICC's mean and range over all of them is ``reports/metrics/seeds.json``.
+    """
+
+    extra_seeds: tuple[int, ...]
+
+    def validate(self) -> None:
+        if not self.extra_seeds:
+            raise ValueError("'seed_spread.extra_seeds' needs at least one seed")
+        if len(set(self.extra_seeds)) != len(self.extra_seeds):
+            raise ValueError(f"'seed_spread.extra_seeds' must be distinct, got {list(self.extra_seeds)}")
+
+
 #: Schema of every section ``params.yaml`` may hold, by section name.
 SECTIONS: dict[str, type] = {
     "simulate": SimulateParams,
@@ -827,6 +854,7 @@ SECTIONS: dict[str, type] = {
     "preprocess": PreprocessParams,
     "split": SplitParams,
     "train": TrainParams,
+    "seed_spread": SeedSpreadParams,
     "predict": PredictParams,
     "report": ReportParams,
     "baselines": BaselinesParams,

@@ -154,7 +154,7 @@ class Scorer:
         if self.spec.needs_roi and rois is None:
             raise ValueError("this model weights tiles by the lung ROI: pass the images' ROI masks (rois=...)")
         pairs = zip(images, rois, strict=True) if self.spec.needs_roi else ((image, None) for image in images)
-        return self._score((as_image(image, self.spec.resize_to), None if roi is None else as_image(roi)) for image, roi in pairs)
+        return self._score((as_image(image, self.spec.load_size), None if roi is None else as_image(roi)) for image, roi in pairs)
 
     def score_files(self, image_paths: Sequence[str | Path]) -> Prediction:
         """Scores of preprocessed PNGs (``images/<image_id>.png``, as the preprocess stage writes).
@@ -187,9 +187,9 @@ class Scorer:
         """
         if not self.has_attention:
             return None
-        view = self.model_view(image)
+        inputs = self.spec.network_input(as_image(image, self.spec.load_size))
         with torch.inference_mode():
-            return self.checkpoint.model(standardise(view, self.spec.standardisation)[None]).attention[0, 0].numpy()
+            return self.checkpoint.model(inputs[None]).attention[0, 0].numpy()
 
     # -- internals ---------------------------------------------------------------------------
     def _load(self, path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -199,13 +199,13 @@ class Scorer:
             if not roi_path.is_file():
                 raise FileNotFoundError(f"{roi_path}: no ROI mask for {path} (this model weights tiles by the lung ROI)")
             roi = load_image(roi_path)
-        return load_image(path, self.spec.resize_to), roi
+        return load_image(path, self.spec.load_size), roi
 
     def _score(self, views: Iterator[tuple[torch.Tensor, torch.Tensor | None]]) -> Prediction:
-        """Score ``(image in [0, 1] at model resolution, ROI or None)`` pairs."""
+        """Score ``(image in [0, 1] read at the spec's load size, ROI or None)`` pairs."""
         mode = self.spec.standardisation
         if not self.spec.is_patch:
-            return self._predictor.predict(standardise(image, mode) for image, _ in views)
+            return self._predictor.predict(self.spec.network_input(image) for image, _ in views)
         scores, seconds = [], []
         for image, roi in views:
             if roi is not None and roi.shape != image.shape:

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from cxrqa.scoring.standardise import STANDARDISATIONS
+import torch
+
+from cxrqa.scoring.detail import detail_map
+from cxrqa.scoring.images import as_image
+from cxrqa.scoring.standardise import STANDARDISATIONS, standardise
 
 if TYPE_CHECKING:
     from cxrqa.config.schema import DimensionTrainParams, ModelParams
@@ -27,8 +31,8 @@ TILE_WEIGHTINGS = ("uniform", "roi")
 _RESIZE = {"whole": "area", "patch": "none (tiles of the preprocessed image)"}
 #: Entries a checkpoint written before they existed may lack, with the value the scoring code of
 #: that time used in their place.
-_DEFAULTS = {"input_mode": "whole", "standardisation": "fixed", "tile_weighting": "uniform"}
-_KEYS = ("input_mode", "input_size", "resize", "standardisation", "tile_weighting")
+_DEFAULTS = {"input_mode": "whole", "standardisation": "fixed", "tile_weighting": "uniform", "detail_channel": False}
+_KEYS = ("input_mode", "input_size", "resize", "standardisation", "tile_weighting", "detail_channel")
 
 
 class InputSpecError(ValueError):
@@ -54,6 +58,9 @@ class InputSpec:
         A patch model's tile weights: equal, or each tile's share of the lung ROI
         (:func:`cxrqa.scoring.tile_weights`; the image's ROI mask is then needed). Always
         ``uniform`` for a whole-image model.
+    detail_channel : bool
+        A whole-image model's second input channel: the fine detail and noise of the
+        full-resolution image (:func:`cxrqa.scoring.detail_map`), beside the resized image.
 
     Raises
     ------
@@ -66,13 +73,16 @@ class InputSpec:
     >>> InputSpec.from_dict(spec.to_dict()) == spec
     True
     >>> InputSpec.from_dict({"input_size": [768, 512]})  # a checkpoint of before these keys
-    InputSpec(input_size=(768, 512), input_mode='whole', standardisation='fixed', tile_weighting='uniform')
+    InputSpec(input_size=(768, 512), input_mode='whole', standardisation='fixed', tile_weighting='uniform', detail_channel=False)
+    >>> InputSpec((192, 128), detail_channel=True).network_input(torch.rand(1, 768, 512)).shape
+    torch.Size([2, 192, 128])
     """
 
     input_size: tuple[int, int]
     input_mode: Literal["whole", "patch"] = "whole"
     standardisation: Literal["fixed", "per_image", "local"] = "fixed"
     tile_weighting: Literal["uniform", "roi"] = "uniform"
+    detail_channel: bool = False
 
     def __post_init__(self) -> None:
         size = self.input_size
@@ -92,6 +102,10 @@ class InputSpec:
                 raise InputSpecError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if self.input_mode == "whole" and self.tile_weighting != "uniform":
             raise InputSpecError(f"tile_weighting {self.tile_weighting!r} needs input_mode 'patch' (a whole-image model has no tiles)")
+        if not isinstance(self.detail_channel, bool):
+            raise InputSpecError(f"detail_channel must be true or false, got {self.detail_channel!r}")
+        if self.detail_channel and self.is_patch:
+            raise InputSpecError("detail_channel needs input_mode 'whole' (a patch is already at full resolution)")
 
     @property
     def is_patch(self) -> bool:
@@ -108,6 +122,39 @@ class InputSpec:
         """The size a preprocessed image is resized to before standardisation (``None``: kept)."""
         return None if self.is_patch else self.input_size
 
+    @property
+    def load_size(self) -> tuple[int, int] | None:
+        """The size to read an image at for :meth:`network_input`: the full resolution when the
+        detail channel needs it, else :attr:`resize_to` (resizing while reading saves memory)."""
+        return None if self.detail_channel else self.resize_to
+
+    @property
+    def channels(self) -> int:
+        """Input channels of the network: the image, and the detail channel when asked for."""
+        return 2 if self.detail_channel else 1
+
+    def network_input(self, image: torch.Tensor) -> torch.Tensor:
+        """The network's input made from a preprocessed image.
+
+        Parameters
+        ----------
+        image : Tensor
+            ``1 x H x W`` display values in [0, 1] (:func:`cxrqa.scoring.as_image`), read at
+            :attr:`load_size` or larger.
+
+        Returns
+        -------
+        Tensor
+            ``channels x h x w`` float32: the image resized to :attr:`resize_to` (unless
+            ``None``) and standardised, then, with :attr:`detail_channel`, the
+            :func:`~cxrqa.scoring.detail_map` of the image as given.
+        """
+        view = image if self.resize_to is None else as_image(image, self.resize_to)
+        standardised = standardise(view, self.standardisation)
+        if not self.detail_channel:
+            return standardised
+        return torch.cat([standardised, detail_map(image, tuple(view.shape[-2:]))])
+
     @classmethod
     def from_params(cls, model: ModelParams, train: DimensionTrainParams) -> InputSpec:
         """The specification of a model trained with these settings.
@@ -117,17 +164,17 @@ class InputSpec:
         model : ModelParams
             The ``model`` section (``train_size`` is the input size).
         train : DimensionTrainParams
-            The dimension's training subsection (``train.<dimension>``): its ``input`` and
-            ``standardisation``; ROI-guided patches (``patch_sampling: roi``) make ROI-weighted
+            The dimension's training subsection (``train.<dimension>``): its ``input``,
+            ``standardisation`` and ``detail_channel``; ROI-guided patches (``patch_sampling: roi``) make ROI-weighted
             tiles, and ``patch_sampling`` is unused with ``whole`` input.
 
         Examples
         --------
         >>> from types import SimpleNamespace as Section
         >>> model = Section(train_size=(192, 128))
-        >>> InputSpec.from_params(model, Section(input="patch", standardisation="local", patch_sampling="roi"))
-        InputSpec(input_size=(192, 128), input_mode='patch', standardisation='local', tile_weighting='roi')
-        >>> InputSpec.from_params(model, Section(input="whole", standardisation="fixed", patch_sampling="roi")).tile_weighting
+        >>> InputSpec.from_params(model, Section(input="patch", standardisation="local", patch_sampling="roi", detail_channel=False))
+        InputSpec(input_size=(192, 128), input_mode='patch', standardisation='local', tile_weighting='roi', detail_channel=False)
+        >>> InputSpec.from_params(model, Section(input="whole", standardisation="fixed", patch_sampling="roi", detail_channel=True)).tile_weighting
         'uniform'
         """
         patch = train.input == "patch"
@@ -136,17 +183,21 @@ class InputSpec:
             input_mode=train.input,
             standardisation=train.standardisation,
             tile_weighting=train.patch_sampling if patch else "uniform",
+            detail_channel=train.detail_channel,
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The plain entry stored as a checkpoint's ``preprocessing``.
 
         Keys ``input_mode``, ``input_size`` (a list), ``resize`` (descriptive: ``area`` or
-        ``none (...)``), ``standardisation`` and, for a patch model only, ``tile_weighting``:
-        the layout checkpoints have had since patch models exist.
+        ``none (...)``), ``standardisation``, for a patch model only ``tile_weighting``, and for a
+        model with the detail channel only ``detail_channel``: a checkpoint without it reads as
+        it always did.
 
         >>> InputSpec((64, 64)).to_dict()
         {'input_mode': 'whole', 'input_size': [64, 64], 'resize': 'area', 'standardisation': 'fixed'}
+        >>> InputSpec((64, 64), detail_channel=True).to_dict()["detail_channel"]
+        True
         """
         entry: dict[str, Any] = {
             "input_mode": self.input_mode,
@@ -156,6 +207,8 @@ class InputSpec:
         }
         if self.is_patch:
             entry["tile_weighting"] = self.tile_weighting
+        if self.detail_channel:
+            entry["detail_channel"] = True
         return entry
 
     @classmethod
@@ -164,7 +217,7 @@ class InputSpec:
 
         Checkpoints written before a key existed are read as the scoring code of their time read
         them: without ``input_mode`` as ``whole``, without ``standardisation`` as ``fixed``,
-        without ``tile_weighting`` as ``uniform``; ``resize`` is descriptive and may be absent,
+        without ``tile_weighting`` as ``uniform``, without ``detail_channel`` as false; ``resize`` is descriptive and may be absent,
         but when present must match the input mode. ``input_size`` has always been written and
         is required.
 

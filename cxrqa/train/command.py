@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from pathlib import Path
 
+    from cxrqa.scoring import InputSpec
     from cxrqa.train.data import load_image_set
     from cxrqa.train.loop import train_dimension
 
@@ -49,11 +50,9 @@ def run(args: argparse.Namespace) -> int:
     train_params = load_section(args.params, "train")
     if args.epochs is not None:
         train_params = train_params.with_dimension(args.dimension, epochs=args.epochs)
-    own = train_params.for_dimension(args.dimension)
-    # Patch training keeps the full preprocessed resolution; whole-image training resizes once.
-    size = None if own.input == "patch" else tuple(model_params.train_size)
-    train_set = load_image_set(args.processed, args.ratings, args.dimension, ("train",), size, own.standardisation)
-    val_set = load_image_set(args.processed, args.ratings, args.dimension, ("validation",), size, own.standardisation)
+    spec = InputSpec.from_params(model_params, train_params.for_dimension(args.dimension))
+    train_set = load_image_set(args.processed, args.ratings, args.dimension, ("train",), spec)
+    val_set = load_image_set(args.processed, args.ratings, args.dimension, ("validation",), spec)
     result = train_dimension(
         dimension=args.dimension,
         train_set=train_set,

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from cxrqa.io.tables import mos_by_image, read_ratings, read_splits
-from cxrqa.scoring import load_image, standardise
+from cxrqa.scoring import InputSpec, load_image
 
 __all__ = ["ImageSet", "load_image_set"]
 
@@ -32,7 +32,7 @@ class ImageSet:
     ----------
     image_ids : list of str
     images : Tensor
-        ``N x 1 x H x W`` float32, standardised (:func:`cxrqa.scoring.standardise`).
+        ``N x C x H x W`` float32, the network's inputs (:meth:`cxrqa.scoring.InputSpec.network_input`).
     targets : Tensor
         ``N`` MOS of the chosen dimension.
     rois : Tensor or None
@@ -53,10 +53,12 @@ def load_image_set(
     ratings_path: str | Path,
     dimension: str,
     splits: tuple[str, ...],
-    size: tuple[int, int] | None,
-    standardisation: str = "fixed",
+    spec: InputSpec,
 ) -> ImageSet:
-    """Load the images of ``splits`` (resized to ``size`` unless ``None``) with their MOS for ``dimension``.
+    """Load the images of ``splits`` as ``spec`` makes network inputs, with their MOS for ``dimension``.
+
+    A whole-image model's inputs (and the ROI masks) are at ``spec.input_size``; a patch model's
+    at full resolution.
 
     Raises
     ------
@@ -76,11 +78,11 @@ def load_image_set(
         raise ValueError(f"{ratings_path}: no {dimension} rating for {len(missing)} image(s), e.g. {missing[0]}")
     # PNG decoding releases the GIL: a few threads load a thousand images several times faster.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        loaded = pool.map(lambda i: standardise(load_image(processed / "images" / f"{i}.png", size), standardisation), chosen)
+        loaded = pool.map(lambda i: spec.network_input(load_image(processed / "images" / f"{i}.png", spec.load_size)), chosen)
         images = torch.stack(list(loaded))
         roi_paths = [processed / "rois" / f"{i}.png" for i in chosen]
         rois = None
         if all(path.exists() for path in roi_paths):
-            rois = torch.stack(list(pool.map(lambda path: load_image(path, size), roi_paths)))
+            rois = torch.stack(list(pool.map(lambda path: load_image(path, spec.resize_to), roi_paths)))
     targets = torch.tensor(mos.loc[chosen, dimension].to_numpy(), dtype=torch.float32)
     return ImageSet(chosen, images.contiguous(), targets, rois)

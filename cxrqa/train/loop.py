@@ -114,7 +114,7 @@ def _preprocessing(model_params: ModelParams, own: DimensionTrainParams) -> dict
 def _plain_copy(model, model_params: ModelParams):
     """The trained network as it is saved: a fresh CaHDC-RGA on the CPU with any norms folded in
     (and the initial score the trained one was built with, which its configuration records)."""
-    plain = build_model(model_params, init_score=model.config["init_score"])
+    plain = build_model(model_params, init_score=model.config["init_score"], in_chans=model.config["in_chans"])
     if hasattr(model, NORMS_ATTRIBUTE):
         fold_batchnorm(model, plain)
     else:
@@ -205,7 +205,7 @@ def train_dimension(
     # Score layers start at the training MOS mean: Adam moves a bias by about the learning rate per
     # step, so starting 2-3 points away from the targets costs thousands of steps a CPU run lacks.
     start_score = round(float(train_set.targets.mean()), 4)
-    model = build_model(model_params, init_score=start_score)
+    model = build_model(model_params, init_score=start_score, in_chans=int(train_set.images.shape[1]))
     if own.batch_norm:
         attach_batchnorm(model)
     model = prepare_model(model, device)

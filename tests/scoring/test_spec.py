@@ -36,12 +36,12 @@ def test_old_checkpoints_read_as_the_scoring_code_of_their_time():
 
 def test_training_settings_make_the_spec():
     model = SimpleNamespace(train_size=[192, 128])
-    patch = InputSpec.from_params(model, SimpleNamespace(input="patch", standardisation="local", patch_sampling="roi"))
+    patch = InputSpec.from_params(model, SimpleNamespace(input="patch", standardisation="local", patch_sampling="roi", detail_channel=False))
     assert patch == InputSpec((192, 128), "patch", "local", "roi")
-    uniform = InputSpec.from_params(model, SimpleNamespace(input="patch", standardisation="fixed", patch_sampling="uniform"))
+    uniform = InputSpec.from_params(model, SimpleNamespace(input="patch", standardisation="fixed", patch_sampling="uniform", detail_channel=False))
     assert uniform.tile_weighting == "uniform"
-    whole = InputSpec.from_params(model, SimpleNamespace(input="whole", standardisation="per_image", patch_sampling="roi"))
-    assert whole == InputSpec((192, 128), "whole", "per_image")  # patch sampling is unused with whole input
+    whole = InputSpec.from_params(model, SimpleNamespace(input="whole", standardisation="per_image", patch_sampling="roi", detail_channel=True))
+    assert whole == InputSpec((192, 128), "whole", "per_image", detail_channel=True)  # patch sampling is unused with whole input
 
 
 @pytest.mark.parametrize(
@@ -57,6 +57,8 @@ def test_training_settings_make_the_spec():
         ({"input_size": [64, 64], "standardisation": "zscore"}, "standardisation must be one of fixed, per_image, local"),
         ({"input_size": [64, 64], "input_mode": "patch", "tile_weighting": "lungs"}, "tile_weighting must be one of"),
         ({"input_size": [64, 64], "tile_weighting": "roi"}, "needs input_mode 'patch'"),
+        ({"input_size": [64, 64], "input_mode": "patch", "detail_channel": True}, "detail_channel needs input_mode 'whole'"),
+        ({"input_size": [64, 64], "detail_channel": "yes"}, "detail_channel must be true or false"),
         ({"input_size": [64, 64], "input_mode": "patch", "resize": "area"}, "resize 'area' does not match"),
     ],
 )
@@ -74,3 +76,23 @@ def test_a_spec_that_is_not_a_mapping_is_an_error():
 def test_an_input_spec_error_is_a_value_error():
     """So ``cxrqa``'s command-line handler reports it as a one-line error."""
     assert issubclass(InputSpecError, ValueError)
+
+
+def test_detail_channel_spec_round_trips_and_reads_at_full_resolution():
+    spec = InputSpec((64, 48), detail_channel=True)
+    assert InputSpec.from_dict(spec.to_dict()) == spec and spec.channels == 2
+    assert spec.load_size is None and spec.resize_to == (64, 48)
+    assert InputSpec((64, 48)).load_size == (64, 48) and InputSpec((64, 48)).channels == 1
+
+
+def test_network_input_stacks_the_resized_image_and_its_detail():
+    import torch
+
+    from cxrqa.scoring import as_image, detail_map, standardise
+
+    image = torch.rand(1, 256, 192, generator=torch.Generator().manual_seed(1))
+    inputs = InputSpec((64, 48), detail_channel=True).network_input(image)
+    assert inputs.shape == (2, 64, 48)
+    assert torch.equal(inputs[:1], standardise(as_image(image, (64, 48))))
+    assert torch.equal(inputs[1:], detail_map(image, (64, 48)))
+    assert torch.equal(InputSpec((64, 48)).network_input(image), inputs[:1])

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from cxrqa.models import load_checkpoint
+from cxrqa.scoring import InputSpec
 from cxrqa.train.data import load_image_set
 from cxrqa.train.loop import train_dimension
 from cxrqa.train.metrics import agreement
@@ -17,10 +18,10 @@ from cxrqa.train.metrics import agreement
 def sets(tiny_study, tiny_params):
     processed, ratings = tiny_study
     model, _ = tiny_params
-    size = tuple(model.train_size)
+    spec = InputSpec(tuple(model.train_size))
     return (
-        load_image_set(processed, ratings, "sharpness", ("train",), size),
-        load_image_set(processed, ratings, "sharpness", ("validation",), size),
+        load_image_set(processed, ratings, "sharpness", ("train",), spec),
+        load_image_set(processed, ratings, "sharpness", ("validation",), spec),
     )
 
 
@@ -35,7 +36,7 @@ def test_image_set_shapes_and_range(sets):
 def test_missing_split_is_a_clear_error(tiny_study):
     processed, ratings = tiny_study
     with pytest.raises(ValueError, match="no image in split"):
-        load_image_set(processed, ratings, "sharpness", ("test",), (64, 64))
+        load_image_set(processed, ratings, "sharpness", ("test",), InputSpec((64, 64)))
 
 
 def run(sets, tiny_params, tmp_path, name, overrides=None, **kwargs):

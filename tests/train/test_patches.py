@@ -8,7 +8,7 @@ import torch
 
 from cxrqa.models import load_checkpoint
 from cxrqa.predict.predict import predict_split
-from cxrqa.scoring import Scorer, load_image, standardise, tile, tile_weights
+from cxrqa.scoring import InputSpec, Scorer, load_image, standardise, tile, tile_weights
 from cxrqa.train.data import load_image_set
 from cxrqa.train.loop import train_dimension
 from cxrqa.train.patches import position_weights, random_patches
@@ -68,8 +68,8 @@ def test_patch_trained_checkpoint_scores_with_roi_weights(tiny_study, tiny_param
     train = train.with_dimension("sharpness", input="patch", patch_sampling="roi", standardisation="per_image", epochs=2)
     train_dimension(
         dimension="sharpness",
-        train_set=load_image_set(processed, ratings, "sharpness", ("train",), None, "per_image"),
-        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), None, "per_image"),
+        train_set=load_image_set(processed, ratings, "sharpness", ("train",), InputSpec((64, 64), "patch", "per_image", "roi")),
+        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), InputSpec((64, 64), "patch", "per_image", "roi")),
         model_params=model, train_params=train, out_dir=tmp_path / "sharpness", progress=False,
     )
     checkpoint = load_checkpoint(tmp_path / "sharpness" / "best.pt")
@@ -93,8 +93,8 @@ def test_roi_weighted_model_without_rois_is_a_clear_error(tiny_study, tiny_param
     train = train.with_dimension("sharpness", input="patch", patch_sampling="roi", epochs=1)
     train_dimension(
         dimension="sharpness",
-        train_set=load_image_set(processed, ratings, "sharpness", ("train",), None),
-        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), None),
+        train_set=load_image_set(processed, ratings, "sharpness", ("train",), InputSpec((64, 64), "patch", "fixed", "roi")),
+        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), InputSpec((64, 64), "patch", "fixed", "roi")),
         model_params=model, train_params=train, out_dir=tmp_path / "m", progress=False,
     )
     bare = tmp_path / "bare"
@@ -135,10 +135,10 @@ def test_several_patches_per_image_are_scored_as_their_mean(tiny_study, tiny_par
 
     monkeypatch.setattr(loop, "build_model", recording_model)
     monkeypatch.setattr(loop, "build_loss", recording_loss)
-    train_set = load_image_set(processed, ratings, "sharpness", ("train",), None, "per_image")
+    train_set = load_image_set(processed, ratings, "sharpness", ("train",), InputSpec((64, 64), "patch", "per_image", "roi"))
     loop.train_dimension(
         dimension="sharpness", train_set=train_set,
-        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), None, "per_image"),
+        val_set=load_image_set(processed, ratings, "sharpness", ("validation",), InputSpec((64, 64), "patch", "per_image", "roi")),
         model_params=model_params, train_params=train, out_dir=tmp_path / "m", progress=False,
     )
     assert len(forwards) == len(losses) == -(-len(train_set) // 4)

@@ -12,6 +12,7 @@ from cxrqa.cli import main
 from cxrqa.io.tables import PREDICTION_COLUMNS
 from cxrqa.predict.predict import predict_split, write_attention_overlays
 from cxrqa.simulate.dicom_writer import write_radiograph
+from cxrqa.scoring import InputSpec
 from cxrqa.train.data import load_image_set
 from cxrqa.train.loop import train_dimension
 
@@ -20,13 +21,14 @@ from cxrqa.train.loop import train_dimension
 def trained(tiny_study, tiny_params, tmp_path_factory):
     processed, ratings = tiny_study
     model, train = tiny_params
-    size = tuple(model.train_size)
     out = tmp_path_factory.mktemp("models")
     for dimension in ("gray_level", "sharpness"):
+        # each dimension's default input: gray-level whole images with the detail channel, sharpness patches
+        spec = InputSpec.from_params(model, train.for_dimension(dimension))
         train_dimension(
             dimension=dimension,
-            train_set=load_image_set(processed, ratings, dimension, ("train",), size),
-            val_set=load_image_set(processed, ratings, dimension, ("validation",), size),
+            train_set=load_image_set(processed, ratings, dimension, ("train",), spec),
+            val_set=load_image_set(processed, ratings, dimension, ("validation",), spec),
             model_params=model, train_params=train, out_dir=out / dimension, progress=False,
         )
     return out
