@@ -1,6 +1,6 @@
 """Every DVC stage declares what it runs: its code as deps, its params, and no path outside the repo.
 
-The stages of ``dvc.yaml`` and ``ablations/dvc.yaml`` are read through DVC itself
+The stages of ``dvc.yaml``, ``ablations/dvc.yaml`` and ``seeds/dvc.yaml`` are read through DVC itself
 (``dvc.repo.Repo(...).index.stages``), so ``foreach``/``matrix`` templating and ``wdir`` are
 resolved exactly as ``dvc repro`` resolves them. Three checks run per stage:
 
@@ -9,10 +9,11 @@ covers a file when it is that file or a folder above it), or a change to it does
 stage. The code a command runs is found from its entry points:
 
 * ``cxrqa SUB ...`` starts at the module that :data:`cxrqa.cli.COMMAND_MODULES` registers for
-  ``SUB``. The dispatcher ``cxrqa/cli.py`` and the package root ``cxrqa/__init__.py`` are *not*
-  followed and need no dep: the dispatcher parses ``argv`` and imports only that one module
-  (``build_parser(only=SUB)``), computing nothing, and since it names every subcommand, depending
-  on it would rerun every stage whenever any command is added; the root holds a docstring.
+  ``SUB``. The dispatcher ``cxrqa/cli.py`` is *not* followed and needs no dep: it parses ``argv``
+  and imports only that one module (``build_parser(only=SUB)``), computing nothing, and since it
+  names every subcommand, depending on it would rerun every stage whenever any command is added.
+  The package root ``cxrqa/__init__.py`` is followed like any package: it pins the CPU code paths
+  (:mod:`cxrqa.determinism`), which every stage's numbers depend on.
 * ``cxrqa report --notebook NB.py`` also runs the notebook (a jupytext percent script), and
   ``python SCRIPT.py`` (or ``python -m cxrqa.MOD``) its script: both are parsed with :mod:`ast`,
   every import at any depth counting; the notebook or script file itself must be a dep too.
@@ -53,10 +54,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "cxrqa"
-DVC_FILES = ("dvc.yaml", "ablations/dvc.yaml")
+DVC_FILES = ("dvc.yaml", "ablations/dvc.yaml", "seeds/dvc.yaml")
 
 #: Modules whose code no stage needs as a dep (see the module docstring).
-NOT_FOLLOWED = frozenset({"cxrqa", "cxrqa.cli"})
+NOT_FOLLOWED = frozenset({"cxrqa.cli"})
 
 #: Tokens that separate the commands of one shell command line.
 SHELL_OPERATORS = frozenset({"&&", "||", ";", "|", "&"})
@@ -254,7 +255,7 @@ def imported_closure(starts: Iterable[str], direct_imports: DirectImports) -> se
 
     >>> graph = {"cxrqa": set(), "cxrqa.cli": {"cxrqa.c"}, "cxrqa.p": set(), "cxrqa.p.a": {"cxrqa.cli"}}
     >>> sorted(imported_closure(["cxrqa.p.a"], graph.__getitem__))
-    ['cxrqa.p', 'cxrqa.p.a']
+    ['cxrqa', 'cxrqa.p', 'cxrqa.p.a']
     """
     seen: set[str] = set()
     todo = list(starts)
