@@ -177,7 +177,7 @@ def prepare_models(requested: Path, folder: Path) -> str:
     for seed, dimension in enumerate(DIMENSIONS):
         torch.manual_seed(seed)
         spec = InputSpec.from_params(model_params, train_params.for_dimension(dimension))
-        save_checkpoint(checkpoint_path(folder, dimension), build_model(model_params, init_score=INIT_SCORE), {},
+        save_checkpoint(checkpoint_path(folder, dimension), build_model(model_params, init_score=INIT_SCORE, in_chans=spec.channels), {},
                         spec.to_dict(), {"dimension": dimension})  # fmt: skip
     return f"UNTRAINED (none in {requested}): default model section and input specifications, same compute"
 

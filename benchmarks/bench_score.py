@@ -39,8 +39,8 @@ def checkpoints(folder: Path) -> dict[str, Path]:
     train_params = load_section(ROOT / "params.yaml", "train")
     made = {}
     for dimension in DIMENSIONS:
-        model = build_model(model_params, init_score=8.0)
         spec = InputSpec.from_params(model_params, train_params.for_dimension(dimension))
+        model = build_model(model_params, init_score=8.0, in_chans=spec.channels)
         made[dimension] = save_checkpoint(folder / f"{dimension}.pt", model, {}, spec.to_dict())
     return made
 

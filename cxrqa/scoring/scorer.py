@@ -26,7 +26,7 @@ import torch
 
 from cxrqa.models import Checkpoint, Prediction, Predictor, load_checkpoint
 from cxrqa.scoring.images import as_image, load_image, roi_path_of
-from cxrqa.scoring.spec import InputSpec
+from cxrqa.scoring.spec import InputSpec, InputSpecError
 from cxrqa.scoring.standardise import standardise
 from cxrqa.scoring.tiles import covering_tiles, weighted_tile_mean
 
@@ -63,7 +63,8 @@ class Scorer:
         When the checkpoint cannot be read (:func:`cxrqa.models.load_checkpoint`), or
         ``batch_size`` is below 1.
     InputSpecError
-        When its ``preprocessing`` is not a valid :class:`InputSpec`.
+        When its ``preprocessing`` is not a valid :class:`InputSpec`, or makes another number of
+        input channels than its network takes.
 
     Examples
     --------
@@ -86,6 +87,11 @@ class Scorer:
             checkpoint = load_checkpoint(checkpoint)
         self.checkpoint = checkpoint
         self.spec = InputSpec.from_dict(checkpoint.preprocessing, source=source)
+        if checkpoint.model.in_chans != self.spec.channels:
+            raise InputSpecError(
+                f"{source or 'checkpoint'}: its network takes {checkpoint.model.in_chans} input channel(s), "
+                f"its preprocessing makes {self.spec.channels}"
+            )
         # The predictor moves its network to the device in channels-last layout; a copy keeps the
         # checkpoint's own network as it was read, for attention maps.
         per_pass = TILES_PER_PASS if self.spec.is_patch else batch_size

@@ -51,7 +51,12 @@ def patch_roi(tmp_path_factory):
     return save_model(tmp_path_factory.mktemp("patch") / "best.pt", InputSpec((64, 64), "patch", "local", "roi"))
 
 
-@pytest.mark.parametrize("model", ["whole", "patch_roi"])
+@pytest.fixture(scope="module")
+def whole_detail(tmp_path_factory):
+    return save_model(tmp_path_factory.mktemp("detail") / "best.pt", InputSpec((64, 64), detail_channel=True), in_chans=2)
+
+
+@pytest.mark.parametrize("model", ["whole", "patch_roi", "whole_detail"])
 def test_images_in_memory_score_as_their_files(model, processed, request):
     scorer = Scorer(request.getfixturevalue(model), device="cpu")
     paths = sorted((processed / "images").glob("*.png"))
@@ -136,3 +141,19 @@ def test_a_checkpoint_with_a_malformed_spec_is_refused_naming_it(tmp_path):
 def test_the_scorer_reports_its_device_and_dimension(whole):
     scorer = Scorer(whole, device="cpu")
     assert (scorer.device, scorer.dimension) == ("cpu", "sharpness")
+
+
+def test_a_detail_model_scores_from_the_full_resolution_image(whole_detail, processed):
+    scorer = Scorer(whole_detail, device="cpu")
+    image = pngs(processed, "images")[0]
+    inputs = scorer.spec.network_input(load_image(processed / "images" / "I0.png", None))
+    with torch.inference_mode():
+        expected = float(scorer.checkpoint.model(inputs[None]).score[0])
+    assert scorer.score([image]).scores[0] == pytest.approx(expected, abs=1e-4)
+    assert scorer.attention(image).shape == (64, 64)
+
+
+def test_a_checkpoint_whose_channels_do_not_match_its_preprocessing_is_refused(tmp_path):
+    path = save_model(tmp_path / "best.pt", InputSpec((64, 64), detail_channel=True))  # a 1-channel network
+    with pytest.raises(InputSpecError, match="takes 1 input channel"):
+        Scorer(path, device="cpu")
