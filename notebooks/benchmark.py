@@ -18,6 +18,7 @@ splits = None  # image -> split (data/processed/splits.csv)
 predictions = None  # folder of <dimension>.csv from the predict stages (results/predictions)
 baselines = None  # the baselines stage's scores (results/baselines.csv)
 ablations = None  # folder of <name>/<dimension>.csv (results/ablations); skipped when absent
+seed_spread = None  # test ICC of the model retrained with other seeds (reports/metrics/seeds.json); skipped when absent
 metrics = None  # this report's metrics file (reports/metrics/benchmark.json)
 # Analysis: defaults of params.yaml's report section.
 split = "test"
@@ -114,5 +115,20 @@ _ = writer.plot_data(result[["dimension", "family", "method", "metric", "estimat
 # %%
 facts = benchmark.verdict_facts(result, delong)
 display(writer.markdown(benchmark.verdict_text(facts, delong), "verdict"))
+
+# %% [markdown]
+# ## Training's own variance
+#
+# The model retrained with other seeds (`seeds/dvc.yaml`, run on demand): the test ICC(A,1) of
+# each seed, their mean and range. A difference between methods smaller than this range is within
+# what retraining alone moves.
+
+# %%
+spread, spread_note = benchmark.load_seed_spread(seed_spread)
+display(Markdown(spread_note))
+if spread is not None:
+    display(writer.table(spread, "seed_spread"))
+
+# %%
 write_metrics(metrics, benchmark.headline(result, readers, facts, split=split, positive_class=positive_class, ablations=ablation))
 display(Markdown(f"Headline metrics written to `{metrics}`."))

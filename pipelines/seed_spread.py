@@ -21,15 +21,15 @@ from pathlib import Path
 import pandas as pd
 
 from cxrqa.config import load_section
-from cxrqa.io.tables import read_table
+from cxrqa.io.tables import read_predictions
 from cxrqa.stats import icc_pair
 
 DIMENSIONS = ("gray_level", "sharpness")
 
 
-def test_icc(path: Path) -> float:
-    """ICC(A,1) of score against MOS on the test split of one predictions table."""
-    table = read_table(path, "predictions")
+def test_icc(path: Path, dimension: str) -> float:
+    """ICC(A,1) of score against MOS on the test split of one dimension's predictions table."""
+    table = read_predictions(path, dimension)
     test = table[table["split"] == "test"]
     if test.empty:
         raise ValueError(f"{path}: no test-split rows")
@@ -40,9 +40,9 @@ def spread(predictions: Path, seeds_dir: Path, seed: int, extra_seeds: list[int]
     """Per dimension: ``{"icc": {seed: value}, "mean", "min", "max", "range", "n_seeds"}``."""
     result = {}
     for dimension in DIMENSIONS:
-        values = {str(seed): test_icc(predictions / f"{dimension}.csv")}
+        values = {str(seed): test_icc(predictions / f"{dimension}.csv", dimension)}
         for extra in extra_seeds:
-            values[str(extra)] = test_icc(seeds_dir / str(extra) / f"{dimension}.csv")
+            values[str(extra)] = test_icc(seeds_dir / str(extra) / f"{dimension}.csv", dimension)
         series = pd.Series(values)
         result[dimension] = {
             "icc": {key: round(value, 6) for key, value in values.items()},

@@ -235,3 +235,13 @@ def test_notebook_says_so_when_there_are_no_ablations(study, tmp_path):
     _run(study, out, tmp_path / "no_ablations")
     assert json.loads((out / "metrics" / "benchmark.json").read_text())["ablations"] == []
     assert "no ablation is included" in (out / "notebooks" / "benchmark.ipynb").read_text()
+
+
+def test_the_seed_spread_is_read_when_present_and_skipped_when_not(tmp_path):
+    table, note = benchmark.load_seed_spread(tmp_path / "seeds.json")
+    assert table is None and "not shown" in note
+    entry = {"icc": {"1": 0.91, "2": 0.93, "3": 0.92}, "mean": 0.92, "min": 0.91, "max": 0.93, "range": 0.02, "n_seeds": 3}
+    (tmp_path / "seeds.json").write_text(json.dumps({"sharpness": entry, "gray_level": entry}))
+    table, note = benchmark.load_seed_spread(tmp_path / "seeds.json")
+    assert list(table["dimension"]) == ["gray_level", "sharpness"] and note.endswith("3 seeds per dimension")
+    assert table.loc[0, "icc_by_seed"] == "1: 0.910, 2: 0.930, 3: 0.920" and table.loc[0, "range"] == 0.02

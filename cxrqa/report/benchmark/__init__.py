@@ -5,6 +5,8 @@ a reference score and with the majority acceptability call:
 
 * ``model``: CaHDC-RGA (``results/predictions``) against the MOS of all readers;
 * ``ablation``: the model trained with one switch off (``results/ablations/<name>``), same reference;
+  the model retrained with other seeds is summarised apart, as training's own variance
+  (:func:`load_seed_spread`);
 * ``regressor``: the classical baselines' scikit-learn regressors (``regressor_<name>``);
 * ``feature``: the best few single classical measures (``feature_<column>``), chosen on the
   validation split, never on the analysed one (:func:`best_features`);
@@ -28,7 +30,7 @@ References
 .. [4] Holm S (1979). *Scand J Stat* 6:65-70.
 """
 
-from cxrqa.report.benchmark.loading import load_ablations, load_baselines, load_inputs
+from cxrqa.report.benchmark.loading import load_ablations, load_baselines, load_inputs, load_seed_spread
 from cxrqa.report.benchmark.metrics import ceiling, delong_table, method_metrics, reader_agreement, verdict_facts
 from cxrqa.report.benchmark.prose import describe_ablations, describe_split, verdict_text
 from cxrqa.report.benchmark.scores import FAMILIES, MODEL, best_features, method_scores
@@ -47,6 +49,7 @@ __all__ = [
     "load_ablations",
     "load_baselines",
     "load_inputs",
+    "load_seed_spread",
     "method_metrics",
     "method_scores",
     "reader_agreement",

@@ -1,7 +1,8 @@
-"""Read what the benchmark report compares: the classical baselines, the ablation runs and the readers' files."""
+"""Read what the benchmark report compares: the classical baselines, the ablation and seed runs and the readers' files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pandas as pd
 from cxrqa.io.tables import DIMENSIONS, PREDICTION_COLUMNS, read_acceptability, read_baselines, read_ratings
 from cxrqa.report.inputs import load_predictions
 
-__all__ = ["load_ablations", "load_baselines", "load_inputs"]
+__all__ = ["load_ablations", "load_baselines", "load_inputs", "load_seed_spread"]
 
 
 def load_baselines(path: str | Path) -> pd.DataFrame:
@@ -56,6 +57,35 @@ def load_ablations(folder: str | Path | None, dimensions=DIMENSIONS) -> tuple[pd
     if not frames:
         return empty, notes or [f"{folder} holds no ablation run: no ablation is included"]
     return pd.concat(frames, ignore_index=True)[list(empty.columns)], notes
+
+
+def load_seed_spread(path: str | Path | None) -> tuple[pd.DataFrame | None, str]:
+    """The test ICC of the model trained with several seeds (``reports/metrics/seeds.json``).
+
+    Written by ``seeds/dvc.yaml`` (``pipelines/seed_spread.py``), which is run on demand: a missing
+    file is skipped, never an error.
+
+    Returns
+    -------
+    table : pandas.DataFrame or None
+        One row per dimension: ``dimension, seeds`` (how many), ``icc_by_seed`` (``seed: ICC``
+        pairs, the default model's seed first), ``mean, min, max, range``; ``None`` without file.
+    note : str
+        What was found.
+    """
+    if not path or not Path(path).is_file():
+        return None, f"no seed-spread file at {path!r} (run `dvc repro seeds/dvc.yaml`): training's own variance is not shown"
+    spread = json.loads(Path(path).read_text())
+    rows = [
+        {
+            "dimension": dimension,
+            "seeds": entry["n_seeds"],
+            "icc_by_seed": ", ".join(f"{seed}: {value:.3f}" for seed, value in entry["icc"].items()),
+            **{key: entry[key] for key in ("mean", "min", "max", "range")},
+        }
+        for dimension, entry in sorted(spread.items())
+    ]
+    return pd.DataFrame(rows), f"{path}: {rows[0]['seeds']} seeds per dimension"
 
 
 def load_inputs(ratings: str | Path, acceptability: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
