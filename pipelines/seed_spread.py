@@ -21,10 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from cxrqa.config import load_section
-from cxrqa.io.tables import read_predictions
+from cxrqa.io.tables import DIMENSIONS, read_predictions
 from cxrqa.stats import icc_pair
-
-DIMENSIONS = ("gray_level", "sharpness")
 
 
 def test_icc(path: Path, dimension: str) -> float:
