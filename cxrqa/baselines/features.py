@@ -72,9 +72,10 @@ def feature_names(brisque: bool = True) -> list[str]:
     return names + (["brisque_image"] if brisque else [])
 
 
-def _region_measures(image: np.ndarray, mask: np.ndarray | None) -> dict[str, float]:
+def _region_measures(image: np.ndarray, mask: np.ndarray | None, edges: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
+    """Every measure of one region; ``edges`` are its :func:`~cxrqa.baselines.measures.edge_widths`."""
     low, high = measures.clipped_fraction(image, mask)
-    widths, contrasts = measures.edge_widths(image, mask)
+    widths, contrasts = edges
     values = {
         "laplacian_var": measures.laplacian_variance(image, mask),
         "crete_blur": measures.crete_blur(image, mask),
@@ -119,11 +120,13 @@ def image_features(image, mask=None, *, scorer=None) -> dict[str, float]:
     (34, True, True)
     """
     image, mask = measures.check_image(image, mask)
-    whole = _region_measures(image, None)
     if mask is not None and mask.sum() >= measures.MIN_PIXELS:
-        roi = _region_measures(image, mask)
+        whole_edges, roi_edges = measures.edge_widths_per_region(image, [None, mask])
+        roi = _region_measures(image, mask, roi_edges)
     else:
+        (whole_edges,) = measures.edge_widths_per_region(image, [None])
         roi = dict.fromkeys(MEASURES, float("nan"))
+    whole = _region_measures(image, None, whole_edges)
     row = {f"{k}_image": v for k, v in whole.items()} | {f"{k}_roi": v for k, v in roi.items()}
     if scorer is not None:
         row["brisque_image"] = scorer(image)

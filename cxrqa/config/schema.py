@@ -347,6 +347,10 @@ class DimensionTrainParams:
         With ``whole`` input: a second input channel holding the fine detail and noise of the
         full-resolution image, which resizing averages away (:func:`cxrqa.scoring.detail_map`;
         not in the paper). Must be false with ``patch`` input.
+    validate_every : int
+        Validate the weights (and keep them when they beat the best so far) after every
+        ``validate_every``-th epoch and after the last one. A patch model is validated on every
+        tile of every validation image, which costs about as much as an epoch of training.
     """
 
     epochs: int
@@ -356,6 +360,7 @@ class DimensionTrainParams:
     patch_sampling: Literal["uniform", "roi"]
     patches_per_image: int
     detail_channel: bool
+    validate_every: int
 
 
 @dataclass(frozen=True)
@@ -415,7 +420,7 @@ class TrainParams:
             raise ValueError(f"'train.ema_decay' must lie in [0, 1), got {self.ema_decay}")
         for dimension in TRAINED_DIMENSIONS:
             own = self.for_dimension(dimension)
-            for name in ("epochs", "patches_per_image"):
+            for name in ("epochs", "patches_per_image", "validate_every"):
                 if getattr(own, name) < 1:
                     raise ValueError(f"'train.{dimension}.{name}' must be at least 1, got {getattr(own, name)}")
             if own.detail_channel and own.input == "patch":

@@ -2,8 +2,9 @@
 
 Each epoch draws a seeded permutation of the training images, takes mini-batches (with an
 optional horizontal flip: quality does not depend on laterality), steps Adam with the paper's
-decaying learning rate per iteration, then scores the validation split and logs loss, learning
-rate and validation ICC(A,1), Pearson r, Spearman rho and MAD with DVCLive. The best epoch by
+decaying learning rate per iteration, then logs loss and learning rate with DVCLive and, after
+every ``train.<dimension>.validate_every``-th epoch and the last, scores the validation split and
+logs validation ICC(A,1), Pearson r, Spearman rho and MAD. The best validated epoch by
 validation ICC(A,1) is kept as ``best.pt`` with its parameters and preprocessing; ``last.pt``
 holds everything needed to resume (weights, optimiser, scheduler, random states, epoch, best so
 far, and the weight average when ``train.ema_decay`` is set: then the averaged weights are what is
@@ -284,27 +285,28 @@ def train_dimension(
             total += float(terms.total.detach()) * len(index)
             count += len(index)
             bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)  # a refresh per step would defeat the log throttle
-        with nullcontext(model) if average is None else average.applied(model) as validated:
-            predicted, metrics = _evaluate(
-                _scorer(validated, model_params, device), val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
-            )
-            record = {"epoch": epoch, "train_loss": total / count, "learning_rate": optimizer.param_groups[0]["lr"]}
-            if train_params.calibration == "linear":
-                mos = val_set.targets.numpy().astype(np.float64)
-                slope, intercept = linear_equating(predicted, mos)
-                metrics = agreement(slope * predicted + intercept, mos)
-                record.update(calibration_slope=slope, calibration_intercept=intercept)
-            record.update({f"val_{k}": v for k, v in metrics.items()})
-            state["history"].append(record)
-            state["epoch"] = epoch
-            if live is not None:
-                for name, value in record.items():
-                    if name != "epoch":
-                        live.log_metric(name, value)
-                live.next_step()
-            if metrics["icc"] > state["best_icc"]:
-                state["best_icc"], state["best_epoch"] = metrics["icc"], epoch
-                _save_best(out_dir / BEST, validated, model_params, train_params, dimension, record)
+        record = {"epoch": epoch, "train_loss": total / count, "learning_rate": optimizer.param_groups[0]["lr"]}
+        if epoch % own.validate_every == 0 or epoch == epochs:
+            with nullcontext(model) if average is None else average.applied(model) as validated:
+                predicted, metrics = _evaluate(
+                    _scorer(validated, model_params, device), val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
+                )
+                if train_params.calibration == "linear":
+                    mos = val_set.targets.numpy().astype(np.float64)
+                    slope, intercept = linear_equating(predicted, mos)
+                    metrics = agreement(slope * predicted + intercept, mos)
+                    record.update(calibration_slope=slope, calibration_intercept=intercept)
+                record.update({f"val_{k}": v for k, v in metrics.items()})
+                if metrics["icc"] > state["best_icc"]:
+                    state["best_icc"], state["best_epoch"] = metrics["icc"], epoch
+                    _save_best(out_dir / BEST, validated, model_params, train_params, dimension, record)
+        state["history"].append(record)
+        state["epoch"] = epoch
+        if live is not None:
+            for name, value in record.items():
+                if name != "epoch":
+                    live.log_metric(name, value)
+            live.next_step()
         torch.save(
             {
                 "run_key": key,

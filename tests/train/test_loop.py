@@ -104,6 +104,20 @@ def test_interrupted_run_resumes_to_the_same_end(sets, tiny_params, tmp_path, em
     assert len(steps) == 1 + 3  # header + one row per epoch, no duplicate after resuming
 
 
+def test_validation_runs_every_k_th_epoch_and_after_the_last(sets, tiny_params, tmp_path):
+    result = run(sets, tiny_params, tmp_path, "sparse", {"sharpness": {"epochs": 5, "validate_every": 2}})
+    validated = [row["epoch"] for row in result_history(tmp_path / "sparse") if "val_icc" in row]
+    assert validated == [2, 4, 5]
+    assert result["best_epoch"] in validated and load_checkpoint(tmp_path / "sparse" / "best.pt").extra["epoch"] == result["best_epoch"]
+    losses = (tmp_path / "sparse_logs" / "plots" / "metrics" / "train_loss.tsv").read_text().strip().splitlines()
+    icc = (tmp_path / "sparse_logs" / "plots" / "metrics" / "val_icc.tsv").read_text().strip().splitlines()
+    assert (len(losses), len(icc)) == (1 + 5, 1 + 3)  # every epoch's loss, the validated epochs' ICC
+
+
+def result_history(out_dir):
+    return torch.load(out_dir / "last.pt", weights_only=True)["state"]["history"]
+
+
 def test_changed_parameters_start_afresh(sets, tiny_params, tmp_path):
     model, train = tiny_params
     run(sets, tiny_params, tmp_path, "a", stop_after_epoch=1)
