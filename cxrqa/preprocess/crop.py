@@ -128,9 +128,17 @@ def estimate_lungs(small: np.ndarray, *, min_lung_area: float = 0.015) -> np.nda
     halves = ((slice(0, cols // 2), slice(int(0.12 * cols), int(0.45 * cols))),
               (slice(cols // 2, cols), slice(int(0.55 * cols), int(0.88 * cols))))
     area_min = min_lung_area * rows * cols
-    darks = [ndimage.binary_opening(smooth < t, structure=disk(r)) for t in thresholds for r in _OPENING_RADII]
+    openings = [(t, r) for t in thresholds for r in _OPENING_RADII]
+    darks: list[np.ndarray] = []  # opened on first use and shared by both halves: most lungs need only the first
+
+    def dark_regions():
+        for index, (threshold, radius) in enumerate(openings):
+            if index == len(darks):
+                darks.append(ndimage.binary_opening(smooth < threshold, structure=disk(radius)))
+            yield darks[index]
+
     for half, seed_cols in halves:
-        for dark in darks:
+        for dark in dark_regions():
             labels, count = ndimage.label(dark)
             counts = np.bincount(labels[seed_rows, seed_cols].ravel(), minlength=count + 1)
             counts[0] = 0
