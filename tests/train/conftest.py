@@ -53,5 +53,5 @@ def tiny_params():
     )
     train = replace(load_section(PARAMS, "train"), batch_size=4, num_threads=1)
     for dimension in ("gray_level", "sharpness"):
-        train = train.with_dimension(dimension, epochs=3)
+        train = train.with_dimension(dimension, epochs=3, validate_every=1)
     return model, train
