@@ -120,13 +120,10 @@ def image_features(image, mask=None, *, scorer=None) -> dict[str, float]:
     (34, True, True)
     """
     image, mask = measures.check_image(image, mask)
-    if mask is not None and mask.sum() >= measures.MIN_PIXELS:
-        whole_edges, roi_edges = measures.edge_widths_per_region(image, [None, mask])
-        roi = _region_measures(image, mask, roi_edges)
-    else:
-        (whole_edges,) = measures.edge_widths_per_region(image, [None])
-        roi = dict.fromkeys(MEASURES, float("nan"))
-    whole = _region_measures(image, None, whole_edges)
+    has_roi = mask is not None and mask.sum() >= measures.MIN_PIXELS
+    edges = measures.edge_widths_per_region(image, [None, mask] if has_roi else [None])
+    whole = _region_measures(image, None, edges[0])
+    roi = _region_measures(image, mask, edges[1]) if has_roi else dict.fromkeys(MEASURES, float("nan"))
     row = {f"{k}_image": v for k, v in whole.items()} | {f"{k}_roi": v for k, v in roi.items()}
     if scorer is not None:
         row["brisque_image"] = scorer(image)

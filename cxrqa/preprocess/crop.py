@@ -34,6 +34,8 @@ method column of the manifest says ``body``; ``full`` means not even that could 
 
 from __future__ import annotations
 
+import functools
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,17 +130,14 @@ def estimate_lungs(small: np.ndarray, *, min_lung_area: float = 0.015) -> np.nda
     halves = ((slice(0, cols // 2), slice(int(0.12 * cols), int(0.45 * cols))),
               (slice(cols // 2, cols), slice(int(0.55 * cols), int(0.88 * cols))))
     area_min = min_lung_area * rows * cols
-    openings = [(t, r) for t in thresholds for r in _OPENING_RADII]
-    darks: list[np.ndarray] = []  # opened on first use and shared by both halves: most lungs need only the first
 
-    def dark_regions():
-        for index, (threshold, radius) in enumerate(openings):
-            if index == len(darks):
-                darks.append(ndimage.binary_opening(smooth < threshold, structure=disk(radius)))
-            yield darks[index]
+    @functools.cache  # opened on first use and shared by both halves: most lungs need only the first
+    def dark_region(threshold: float, radius: int) -> np.ndarray:
+        return ndimage.binary_opening(smooth < threshold, structure=disk(radius))
 
     for half, seed_cols in halves:
-        for dark in dark_regions():
+        for threshold, radius in itertools.product(thresholds, _OPENING_RADII):
+            dark = dark_region(threshold, radius)
             labels, count = ndimage.label(dark)
             counts = np.bincount(labels[seed_rows, seed_cols].ravel(), minlength=count + 1)
             counts[0] = 0
