@@ -81,25 +81,27 @@ def _lung_field(x, y, rng, side: int, top: float, bottom: float, centre: float, 
 
 
 def _vessel_tree(rng, start, direction, length, width, depth, points, widths, side):
-    """Append sample points of a branching vessel tree (recursive, bounded depth).
+    """Append the sample points of a branching vessel tree (recursive, bounded depth).
 
     ``direction`` is measured from straight up (0) through lateral (pi/2) to straight down (pi).
+    Each branch is a random walk of the heading: ``n`` steps of 0.0015 draw ``n`` normal heading
+    changes at once, and its points are appended to ``points`` as one ``n x 2`` array (row, column
+    coordinates), its width to ``widths`` once per point. The running sums start from the branch's
+    origin, so every point is the same sum, in the same order, as stepping one point at a time.
     """
     n_steps = max(int(length / 0.0015), 2)
-    position = np.array(start, dtype=np.float64)
-    heading = float(direction)
-    for _ in range(n_steps):
-        heading += rng.normal(0.0, 0.04)
-        position = position + 0.0015 * np.array([-np.cos(heading), side * np.sin(heading)])
-        points.append(position.copy())
-        widths.append(width)
+    headings = np.cumsum(np.concatenate(([float(direction)], rng.normal(0.0, 0.04, n_steps))))[1:]
+    steps = 0.0015 * np.stack([-np.cos(headings), side * np.sin(headings)], axis=1)
+    branch = np.cumsum(np.concatenate((np.asarray(start, dtype=np.float64)[None, :], steps)), axis=0)[1:]
+    points.append(branch)
+    widths.append(np.full(n_steps, width))
     if depth == 0:
         return
     for turn in (-1, 1):
         _vessel_tree(
             rng,
-            position,
-            heading + turn * rng.uniform(0.25, 0.6),
+            branch[-1],
+            headings[-1] + turn * rng.uniform(0.25, 0.6),
             length * rng.uniform(0.6, 0.8),
             width * 0.72,
             depth - 1,
@@ -248,11 +250,13 @@ def _add_band(out, ys, centre_line, width, amplitude, columns):
     hi = min(int((centre_line[columns].max() + half) * (rows - 1)) + 2, rows) if columns.any() else 0
     if hi <= lo:
         return
-    distance = np.abs(ys[lo:hi, None] - centre_line[None, :]) / half
+    inside = np.flatnonzero(columns)
+    span = slice(inside[0], inside[-1] + 1)  # outside it the band adds zeros
+    distance = np.abs(ys[lo:hi, None] - centre_line[None, span]) / half
     depth = 1.0 - distance
     body = np.clip(depth * (rows * half / 2.0), 0.0, 1.0)
     cortex = np.exp(-((depth / 0.25) ** 2)) * (depth > 0)
-    out[lo:hi] += amplitude * (0.55 * body + 0.45 * cortex) * columns[None, :]
+    out[lo:hi, span] += amplitude * (0.55 * body + 0.45 * cortex) * columns[None, span]
 
 
 def _render_vessels(rows, cols, rng, cx, lung_centre, lung_full):
@@ -269,8 +273,8 @@ def _render_vessels(rows, cols, rng, cx, lung_centre, lung_full):
                 rng, hilum, direction + rng.normal(0, 0.15), rng.uniform(0.07, 0.11), 1.0, 5,
                 points, widths, side,
             )
-            pts = np.asarray(points)
-            w = np.asarray(widths)
+            pts = np.concatenate(points)
+            w = np.concatenate(widths)
             r = np.clip((pts[:, 0] * (rows - 1)).astype(int), 0, rows - 1)
             c = np.clip(((pts[:, 1] / aspect + 1) / 2 * (cols - 1)).astype(int), 0, cols - 1)
             level = np.digitize(w, (0.65, 0.35))
@@ -279,5 +283,30 @@ def _render_vessels(rows, cols, rng, cx, lung_centre, lung_full):
                 np.add.at(layer, (r[chosen], c[chosen]), w[chosen])
     out = np.zeros((rows, cols), dtype=np.float32)
     for layer, sigma in zip(layers, calibres):
-        out += ndimage.gaussian_filter(layer, sigma * scale * 1.5) * (sigma * 1.2)
+        out += _blur_sparse(layer, sigma * scale * 1.5) * (sigma * 1.2)
     return 1.2 * out * lung_full
+
+
+def _blur_sparse(layer: np.ndarray, sigma: float) -> np.ndarray:
+    """``ndimage.gaussian_filter(layer, sigma)`` to the bit, filtering only the box around the
+    non-zero pixels that the kernel reaches.
+
+    Outside that box the filter sums zeros. Inside it every window holds what it holds in the
+    whole image: the box extends a kernel radius beyond the non-zero pixels, so the rows and
+    columns that ``mode="reflect"`` mirrors in at a box edge are zeros, as the image is there,
+    and where the box meets the image edge it mirrors what the image mirrors.
+    """
+    nonzero_rows = np.flatnonzero(layer.any(axis=1))
+    if nonzero_rows.size == 0:
+        return np.zeros_like(layer)
+    nonzero_cols = np.flatnonzero(layer.any(axis=0))
+    radius = int(_GAUSSIAN_TRUNCATE * sigma + 0.5)  # scipy's kernel radius
+    top, bottom = max(nonzero_rows[0] - radius, 0), nonzero_rows[-1] + radius + 1
+    left, right = max(nonzero_cols[0] - radius, 0), nonzero_cols[-1] + radius + 1
+    blurred = np.zeros_like(layer)
+    blurred[top:bottom, left:right] = ndimage.gaussian_filter(layer[top:bottom, left:right], sigma, truncate=_GAUSSIAN_TRUNCATE)
+    return blurred
+
+
+#: scipy's default truncation of the Gaussian kernel, in SDs.
+_GAUSSIAN_TRUNCATE = 4.0
