@@ -466,8 +466,10 @@ class PredictParams:
 
     Attributes
     ----------
-    splits : {"test", "all"}
-        Score the test split only (the paper's analysis) or every split.
+    splits : {"test", "held_out", "all"}
+        Score the test split only (the paper's analysis), the held-out splits (validation and
+        test: the training report's diagnosis reads the validation split) or every split (the
+        training split adds only its row of Table 4, the model's seconds per image).
     batch_size : int
         Images per forward pass.
     device : {"auto", "cpu", "cuda"}
@@ -478,7 +480,7 @@ class PredictParams:
         Seed of that sample.
     """
 
-    splits: Literal["test", "all"]
+    splits: Literal["test", "held_out", "all"]
     batch_size: int
     device: Literal["auto", "cpu", "cuda"]
     n_attention: int

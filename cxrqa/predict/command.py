@@ -39,11 +39,11 @@ def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa predict``."""
     from pathlib import Path
 
-    from cxrqa.predict.predict import attention_sample, predict_split, write_attention_overlays
+    from cxrqa.predict.predict import SCORED_SPLITS, attention_sample, predict_split, write_attention_overlays
     from cxrqa.scoring import Scorer
 
     params = load_section(args.params, "predict")
-    splits = ("train", "validation", "test") if params.splits == "all" else ("test",)
+    splits = SCORED_SPLITS[params.splits]
     device = None if params.device == "auto" else params.device
     scorer = Scorer(args.model, device=device, batch_size=params.batch_size)
     table = predict_split(scorer, args.processed, args.ratings, args.dimension, splits)

@@ -20,10 +20,13 @@ import pandas as pd  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cxrqa.io.tables import PREDICTION_COLUMNS, mos_by_image, read_ratings, read_splits  # noqa: E402
+from cxrqa.io.tables import PREDICTION_COLUMNS, SPLITS, mos_by_image, read_ratings, read_splits  # noqa: E402
 from cxrqa.scoring import Scorer, load_image  # noqa: E402
 
-__all__ = ["attention_sample", "predict_split", "write_attention_overlays"]
+__all__ = ["SCORED_SPLITS", "attention_sample", "predict_split", "write_attention_overlays"]
+
+#: The splits each choice of ``predict.splits`` scores.
+SCORED_SPLITS = {"test": ("test",), "held_out": ("validation", "test"), "all": SPLITS}
 
 
 def _scorer(scorer: Scorer | str | Path) -> Scorer:

@@ -79,3 +79,27 @@ def test_score_command_scores_dicoms_and_lists_failures(trained, tmp_path, capsy
 def test_score_command_needs_both_models(tmp_path, capsys):
     assert main(["score", str(tmp_path), "--models", str(tmp_path), "--out", str(tmp_path / "x.csv")]) == 2
     assert "no gray_level model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("choice, expected", [("held_out", {"validation", "test"}), ("test", {"test"})])
+def test_predict_command_scores_the_chosen_splits(trained, tiny_study, tmp_path, choice, expected):
+    import shutil
+
+    import yaml
+
+    source, ratings = tiny_study
+    processed = shutil.copytree(source, tmp_path / "processed")
+    splits = pd.read_csv(processed / "splits.csv")
+    splits.loc[splits.index % 4 == 1, "split"] = "test"  # the tiny study has no test split
+    splits.to_csv(processed / "splits.csv", index=False)
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    params["predict"]["splits"] = choice
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text(yaml.safe_dump(params))
+    out = tmp_path / "gray_level.csv"
+    status = main(["predict", "--params", str(params_file), "--dimension", "gray_level", "--model", str(trained / "gray_level" / "best.pt"),
+                   "--processed", str(processed), "--ratings", str(ratings), "--out", str(out)])  # fmt: skip
+    assert status == 0
+    table = pd.read_csv(out)
+    assert set(table["split"]) == expected
+    assert sorted(table["image_id"]) == sorted(splits.loc[splits["split"].isin(expected), "image_id"])
