@@ -6,6 +6,7 @@
 # per dimension; its time for both dimensions is the sum of the two models' seconds per image
 # (measured by the prediction stage on its device, shown below). The test compares, image by
 # image, the readers' mean seconds with the model's (paired t-test as the paper, and Wilcoxon).
+# A split the predict stages did not score (`predict.splits`) shows the readers only.
 
 # %% tags=["parameters"]
 # Paths: given by dvc.yaml (stage report@timing) or -p; None means required.

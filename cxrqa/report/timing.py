@@ -43,6 +43,10 @@ def _median_iqr(x: pd.Series) -> str:
     return f"{q2:.1f} ({q3 - q1:.1f})"
 
 
+#: Table 4's entry for the model in a split the predict stages did not score.
+_NOT_SCORED = "not scored"
+
+
 def table4(readings: pd.DataFrame, model: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reading time by split: median (IQR) per role, readers' mean, model mean and the tests.
 
@@ -52,7 +56,8 @@ def table4(readings: pd.DataFrame, model: pd.DataFrame) -> tuple[pd.DataFrame, p
     Returns
     -------
     table : pandas.DataFrame
-        One row per split present in both inputs.
+        One row per split the readers read; the model's columns say ``not scored`` for a split
+        the predict stages left out (``predict.splits``), and that split has no test.
     tests : pandas.DataFrame
         ``split`` and the tidy rows of the paired t-test and the Wilcoxon test (difference =
         readers - model).
@@ -61,16 +66,19 @@ def table4(readings: pd.DataFrame, model: pd.DataFrame) -> tuple[pd.DataFrame, p
     paired = per_image.merge(model, on=["split", "image_id"], how="inner")
     dimension_columns = [c for c in model.columns if c not in ("split", "image_id", "both")]
     rows, tests = [], []
-    for split in [s for s in SPLITS if s in set(paired["split"])]:
+    for split in [s for s in SPLITS if s in set(per_image["split"])]:
         part = readings[readings["split"] == split]
         pair = paired[paired["split"] == split].dropna(subset=["both"])
-        row = {"split": split, "images": len(pair)}
+        row = {"split": split, "images": part["image_id"].nunique()}
         for role in sorted(part["reader_role"].unique()):
             row[f"{role}s, median (IQR)"] = _median_iqr(part.loc[part["reader_role"] == role, "seconds"])
         row["readers, mean"] = f"{part['seconds'].mean():.2f}"
-        for column in dimension_columns:
-            row[f"model {column}, mean"] = f"{pair[column].mean():.3f}"
-        row["model both, mean"] = f"{pair['both'].mean():.3f}"
+        for column in [*dimension_columns, "both"]:
+            row[f"model {column}, mean"] = f"{pair[column].mean():.3f}" if len(pair) else _NOT_SCORED
+        if pair.empty:
+            row["paired t-test"] = _NOT_SCORED
+            rows.append(row)
+            continue
         result = pd.concat([cs.paired_ttest(pair["readers"], pair["both"]), cs.wilcoxon(pair["readers"], pair["both"])], ignore_index=True)
         result.insert(0, "split", split)
         result["method"] = result["method"] + "; a = readers' mean seconds per image, b = model seconds (both dimensions)"

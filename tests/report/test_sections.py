@@ -133,6 +133,20 @@ def test_timing_metrics_and_paper_comparison(study, loaded):
     assert timing.describe_devices(loaded["predictions"]) == "Model timing measured on: gray_level: cpu, batch 4, sharpness: cpu, batch 4"
 
 
+def test_table4_keeps_the_readers_of_a_split_the_model_did_not_score(study, loaded):
+    readings = timing.reading_times(read_ratings(study["ratings"]), inputs.read_splits(study["splits"]))
+    model = timing.model_seconds(loaded["predictions"])
+    table, tests = timing.table4(readings, model[model["split"] != "train"])  # as with predict.splits: held_out
+    rows = table.set_index("split")
+    assert list(rows.index) == ["train", "validation", "test"] and rows.loc["train", "images"] == 36
+    assert rows.loc["train", "readers, mean"] == f"{readings.loc[readings['split'] == 'train', 'seconds'].mean():.2f}"
+    assert rows.loc["train", "model both, mean"] == rows.loc["train", "paired t-test"] == "not scored"
+    assert rows.loc["test", "model both, mean"] == f"{model.loc[model['split'] == 'test', 'both'].mean():.3f}"
+    assert set(tests["split"]) == {"validation", "test"}
+    full, _ = timing.table4(readings, model)
+    assert full.set_index("split").loc["train", "model both, mean"] != "not scored"
+
+
 def test_attention_captions_and_training_metrics(study, loaded):
     overlays = training.attention_overlays(inputs.attention_images(study["attention_dir"]), loaded["predictions"])
     assert len(overlays) == 6 and overlays["score"].notna().all()
