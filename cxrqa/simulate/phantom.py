@@ -86,8 +86,9 @@ def _vessel_tree(rng, start, direction, length, width, depth, points, widths, si
     ``direction`` is measured from straight up (0) through lateral (pi/2) to straight down (pi).
     Each branch is a random walk of the heading: ``n`` steps of 0.0015 draw ``n`` normal heading
     changes at once, and its points are appended to ``points`` as one ``n x 2`` array (row, column
-    coordinates), its width to ``widths`` once per point. The running sums start from the branch's
-    origin, so every point is the same sum, in the same order, as stepping one point at a time.
+    coordinates), its width to ``widths`` once per point. The running sums take the branch's
+    origin as their first term rather than adding it to a sum of steps; that fixes the rounding of
+    every point, and with it the phantom's bytes for a seed.
     """
     n_steps = max(int(length / 0.0015), 2)
     headings = np.cumsum(np.concatenate(([float(direction)], rng.normal(0.0, 0.04, n_steps))))[1:]
