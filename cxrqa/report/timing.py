@@ -73,12 +73,12 @@ def table4(readings: pd.DataFrame, model: pd.DataFrame) -> tuple[pd.DataFrame, p
         for role in sorted(part["reader_role"].unique()):
             row[f"{role}s, median (IQR)"] = _median_iqr(part.loc[part["reader_role"] == role, "seconds"])
         row["readers, mean"] = f"{part['seconds'].mean():.2f}"
-        for column in [*dimension_columns, "both"]:
-            row[f"model {column}, mean"] = f"{pair[column].mean():.3f}" if len(pair) else _NOT_SCORED
+        model_columns = [*dimension_columns, "both"]
         if pair.empty:
-            row["paired t-test"] = _NOT_SCORED
-            rows.append(row)
+            rows.append(row | {f"model {column}, mean": _NOT_SCORED for column in model_columns} | {"paired t-test": _NOT_SCORED})
             continue
+        for column in model_columns:
+            row[f"model {column}, mean"] = f"{pair[column].mean():.3f}"
         result = pd.concat([cs.paired_ttest(pair["readers"], pair["both"]), cs.wilcoxon(pair["readers"], pair["both"])], ignore_index=True)
         result.insert(0, "split", split)
         result["method"] = result["method"] + "; a = readers' mean seconds per image, b = model seconds (both dimensions)"

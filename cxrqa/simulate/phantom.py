@@ -245,13 +245,15 @@ def _add_band(out, ys, centre_line, width, amplitude, columns):
 
     Only the rows the band can reach are touched, which keeps rendering fast.
     """
+    inside = np.flatnonzero(columns)
+    if inside.size == 0:
+        return
     rows = out.shape[0]
     half = width / 2
-    lo = max(int((centre_line[columns].min() - half) * (rows - 1)) - 1, 0) if columns.any() else 0
-    hi = min(int((centre_line[columns].max() + half) * (rows - 1)) + 2, rows) if columns.any() else 0
+    lo = max(int((centre_line[inside].min() - half) * (rows - 1)) - 1, 0)
+    hi = min(int((centre_line[inside].max() + half) * (rows - 1)) + 2, rows)
     if hi <= lo:
         return
-    inside = np.flatnonzero(columns)
     span = slice(inside[0], inside[-1] + 1)  # outside it the band adds zeros
     distance = np.abs(ys[lo:hi, None] - centre_line[None, span]) / half
     depth = 1.0 - distance
@@ -288,6 +290,10 @@ def _render_vessels(rows, cols, rng, cx, lung_centre, lung_full):
     return 1.2 * out * lung_full
 
 
+#: scipy's default truncation of the Gaussian kernel, in SDs.
+_GAUSSIAN_TRUNCATE = 4.0
+
+
 def _blur_sparse(layer: np.ndarray, sigma: float) -> np.ndarray:
     """``ndimage.gaussian_filter(layer, sigma)`` to the bit, filtering only the box around the
     non-zero pixels that the kernel reaches.
@@ -308,6 +314,3 @@ def _blur_sparse(layer: np.ndarray, sigma: float) -> np.ndarray:
     blurred[top:bottom, left:right] = ndimage.gaussian_filter(layer[top:bottom, left:right], sigma, truncate=_GAUSSIAN_TRUNCATE)
     return blurred
 
-
-#: scipy's default truncation of the Gaussian kernel, in SDs.
-_GAUSSIAN_TRUNCATE = 4.0

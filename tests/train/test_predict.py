@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from cxrqa.cli import main
+from cxrqa.config import PACKAGED_DEFAULTS
 from cxrqa.io.tables import PREDICTION_COLUMNS
 from cxrqa.predict.predict import predict_split, write_attention_overlays
 from cxrqa.simulate.dicom_writer import write_radiograph
@@ -92,7 +93,7 @@ def test_predict_command_scores_the_chosen_splits(trained, tiny_study, tmp_path,
     splits = pd.read_csv(processed / "splits.csv")
     splits.loc[splits.index % 4 == 1, "split"] = "test"  # the tiny study has no test split
     splits.to_csv(processed / "splits.csv", index=False)
-    params = yaml.safe_load(Path("params.yaml").read_text())
+    params = yaml.safe_load(PACKAGED_DEFAULTS.read_text())
     params["predict"]["splits"] = choice
     params_file = tmp_path / "params.yaml"
     params_file.write_text(yaml.safe_dump(params))
