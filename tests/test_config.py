@@ -221,4 +221,9 @@ def test_train_has_shared_keys_and_one_subsection_per_dimension(tmp_path):
     path = write(tmp_path, yaml.safe_dump(data))
     with pytest.raises(ConfigError, match="'train.sharpness.epochs' must be at least 1"):
         load_section(path, "train")
+    data["train"]["sharpness"]["epochs"] = 1
+    data["train"]["gray_level"]["loss"] = "l1"
+    path = write(tmp_path, yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match="train.gray_level.loss"):
+        load_section(path, "train")
 

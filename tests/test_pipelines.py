@@ -21,16 +21,17 @@ def derive_main():
 
 def test_sets_nested_keys_and_keeps_the_rest(derive_main, tmp_path):
     out = tmp_path / "p.yaml"
-    args = ["--params", str(ROOT / "params.yaml"), "--set", "model.loss.kind=mse", "--set", "model.use_attention=false", "--out", str(out)]
+    args = ["--params", str(ROOT / "params.yaml"), "--set", "train.gray_level.loss=l_alpha", "--set", "model.use_attention=false", "--out", str(out)]
     assert derive_main(args) == 0
     derived, original = yaml.safe_load(out.read_text()), yaml.safe_load((ROOT / "params.yaml").read_text())
-    assert derived["model"]["loss"]["kind"] == "mse" and derived["model"]["use_attention"] is False
-    derived["model"]["loss"]["kind"] = original["model"]["loss"]["kind"]
+    assert derived["train"]["gray_level"]["loss"] == "l_alpha" and derived["model"]["use_attention"] is False
+    assert original["train"]["gray_level"]["loss"] != "l_alpha"  # the setting changed something
+    derived["train"]["gray_level"]["loss"] = original["train"]["gray_level"]["loss"]
     derived["model"]["use_attention"] = original["model"]["use_attention"]
     assert derived == original
 
 
-@pytest.mark.parametrize("setting", ["model.no_such_key=1", "model.loss.kind=l1", "model.use_attention"])
+@pytest.mark.parametrize("setting", ["model.no_such_key=1", "train.sharpness.loss=l1", "model.use_attention"])
 def test_unknown_or_invalid_settings_write_nothing(derive_main, tmp_path, setting, capsys):
     out = tmp_path / "p.yaml"
     assert derive_main(["--params", str(ROOT / "params.yaml"), "--set", setting, "--out", str(out)]) == 2

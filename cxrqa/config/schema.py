@@ -73,21 +73,21 @@ class SimulateParams:
 
 @dataclass(frozen=True)
 class LossParams:
-    """Training loss of CaHDC-RGA (``model.loss``; :class:`cxrqa.models.losses.CaHDCLoss`).
+    """Training loss of CaHDC-RGA shared by both dimensions (``model.loss``; :class:`cxrqa.models.losses.CaHDCLoss`).
+
+    Which per-image error a dimension trains on is its own key, ``train.<dimension>.loss``
+    (:class:`DimensionTrainParams`).
 
     Attributes
     ----------
-    kind : {"l_alpha", "mse"}
-        Per-image error: the paper's L_alpha, ``(s - MOS)^2 / MOS^alpha``, or plain squared error.
     alpha : float
-        Exponent of L_alpha (paper: 1).
+        Exponent of L_alpha (paper: 1); read when a dimension's ``loss`` is ``l_alpha``.
     aux_weight : float
         Weight b_i of each side score's term (paper: 0.1; 0 disables).
     roi_weight : float
         Weight of the term pulling the attention map towards the ROI masks (0 disables).
     """
 
-    kind: Literal["l_alpha", "mse"]
     alpha: float
     aux_weight: float
     roi_weight: float
@@ -343,6 +343,9 @@ class DimensionTrainParams:
         the loss is their mean, as at scoring time (Bosse et al. 2018). ``train.batch_size``
         counts images, so a step sees ``batch_size * patches_per_image`` patches. Unused with
         ``whole`` input.
+    loss : {"l_alpha", "mse"}
+        Per-image error of the score and side scores: the paper's L_alpha,
+        ``(s - MOS)^2 / MOS^alpha`` with ``model.loss.alpha``, or plain squared error.
     detail_channel : bool
         With ``whole`` input: a second input channel holding the fine detail and noise of the
         full-resolution image, which resizing averages away (:func:`cxrqa.scoring.detail_map`;
@@ -359,6 +362,7 @@ class DimensionTrainParams:
     batch_norm: bool
     patch_sampling: Literal["uniform", "roi"]
     patches_per_image: int
+    loss: Literal["l_alpha", "mse"]
     detail_channel: bool
     validate_every: int
 

@@ -7,13 +7,13 @@ Build everything from the ``model`` section of ``params.yaml``:
 ...     stem_channels=32, hc_channels=(64, 128, 256, 512), sip_channels=64, fc_hidden=128,
 ...     unet_channels=(16, 32, 64), train_size=(768, 512), use_attention=True,
 ...     attention_mode="residual", sip_pooling="max",
-...     loss=LossParams(kind="l_alpha", alpha=1.0, aux_weight=0.1, roi_weight=0.0),
+...     loss=LossParams(alpha=1.0, aux_weight=0.1, roi_weight=0.0),
 ...     optim=OptimParams(base_lr=1e-3, min_lr=3e-5, decay=0.8, decay_steps=100.0,
 ...                       beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0))
 >>> model = build_model(params, init_score=5.5)
 >>> model.sip_repeats
 (5, 4, 3, 2)
->>> loss_fn = build_loss(params)
+>>> loss_fn = build_loss(params, kind="l_alpha")
 >>> optimizer, scheduler = build_optimizer(model, params)
 """
 
@@ -40,7 +40,7 @@ from cxrqa.models.inference import (
     select_device,
     tune_cpu_allocator,
 )
-from cxrqa.models.losses import CaHDCLoss, LossTerms, l_alpha
+from cxrqa.models.losses import CaHDCLoss, LossKind, LossTerms, l_alpha
 from cxrqa.models.schedule import learning_rate, make_optimizer, steps_to_floor
 
 if TYPE_CHECKING:
@@ -104,12 +104,18 @@ def build_model(params: ModelParams, *, init_score: float, in_chans: int = 1) ->
     )
 
 
-def build_loss(params: ModelParams) -> CaHDCLoss:
-    """The :class:`CaHDCLoss` of ``params.loss``."""
+def build_loss(params: ModelParams, kind: LossKind) -> CaHDCLoss:
+    """The :class:`CaHDCLoss` of ``params.loss`` with per-image error ``kind``.
+
+    Parameters
+    ----------
+    params : ModelParams
+        The ``model`` section (``model.loss`` gives alpha and the weights of the side and ROI terms).
+    kind : {"l_alpha", "mse"}
+        Per-image error, the trained dimension's ``train.<dimension>.loss``.
+    """
     loss = params.loss
-    return CaHDCLoss(
-        kind=loss.kind, alpha=loss.alpha, aux_weight=loss.aux_weight, roi_weight=loss.roi_weight
-    )
+    return CaHDCLoss(kind=kind, alpha=loss.alpha, aux_weight=loss.aux_weight, roi_weight=loss.roi_weight)
 
 
 def build_optimizer(

@@ -211,7 +211,7 @@ def train_dimension(
         attach_batchnorm(model)
     model = prepare_model(model, device)
     model.train()
-    loss_fn = build_loss(model_params)
+    loss_fn = build_loss(model_params, own.loss)
     optimizer, scheduler = build_optimizer(model, model_params)
     generator = torch.Generator().manual_seed(train_params.seed)
     average = WeightAverage(model, train_params.ema_decay) if train_params.ema_decay > 0 else None

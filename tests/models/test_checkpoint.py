@@ -14,7 +14,7 @@ def test_saved_checkpoint_reloads_to_identical_predictions(tmp_path, kwargs):
     model = CaHDCRGA(train_size=(128, 128), **kwargs).eval()
     for p in model.parameters():  # move away from the initial state so the weights matter
         p.data.add_(0.01 * torch.randn_like(p))
-    params = {"stem_channels": 32, "loss": {"kind": "l_alpha", "alpha": 1.0}}
+    params = {"stem_channels": 32, "loss": {"alpha": 1.0, "aux_weight": 0.1}}
     prep = {"size": [128, 128], "standardise": "per_image", "mean": 0.0, "std": 1.0}
     path = save_checkpoint(tmp_path / "sub" / "model.pt", model, params, prep, {"dimension": "sharpness"})
     assert path.is_file() and [p.name for p in path.parent.iterdir()] == ["model.pt"]  # no temp left

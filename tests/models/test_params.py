@@ -44,13 +44,14 @@ def test_make_paper_gpu_sets_the_papers_configuration(section, tmp_path):
     assert isinstance(params, ModelParams)
     assert params.stem_channels == 32 and params.hc_channels == (64, 128, 256, 512)
     assert params.sip_channels == 64 and params.fc_hidden == 128 and params.train_size == (768, 512)
-    assert (params.loss.kind, params.loss.alpha, params.loss.aux_weight) == ("l_alpha", 1.0, 0.1)
+    assert (params.loss.alpha, params.loss.aux_weight) == (1.0, 0.1)
     optim = params.optim
     assert (optim.base_lr, optim.min_lr, optim.decay, optim.decay_steps) == (1e-3, 3e-5, 0.8, 100.0)
     assert (optim.beta1, optim.beta2, optim.eps) == (0.9, 0.999, 1e-8)
     model = build_model(params, init_score=5.5)
     assert model.sip_repeats == (5, 4, 3, 2)
-    assert build_loss(params).aux_weight == 0.1
+    loss = build_loss(params, kind="mse")
+    assert (loss.kind, loss.alpha, loss.aux_weight) == ("mse", 1.0, 0.1)
     optimizer, _ = build_optimizer(model, params)
     assert optimizer.param_groups[0]["lr"] == 1e-3
 
@@ -58,7 +59,7 @@ def test_make_paper_gpu_sets_the_papers_configuration(section, tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s["loss"].update(kind="l1"), "model.loss.kind"),
+        (lambda s: s["loss"].update(kind="mse"), "unknown key 'model.loss.kind'"),
         (lambda s: s["loss"].update(aux_weight=-1), "model.loss.aux_weight"),
         (lambda s: s["optim"].update(min_lr=1.0), "min_lr <= base_lr"),
         (lambda s: s["optim"].pop("eps"), "missing key 'model.optim.eps'"),

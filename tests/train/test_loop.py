@@ -145,10 +145,23 @@ def test_run_key_sees_shared_keys_and_its_own_subsection_only(tiny_params):
 
     assert key(train.with_dimension("sharpness", epochs=16)) == key(train)
     assert key(train.with_dimension("sharpness", batch_norm=True)) == key(train)
+    assert key(train.with_dimension("sharpness", loss="mse")) == key(train)
     assert key(train.with_dimension("gray_level", epochs=16)) != key(train)
     assert key(replace(train, batch_size=train.batch_size + 1)) != key(train)
     assert run_key(replace(model, fc_hidden=model.fc_hidden + 1), train, "gray_level", images) != key(train)
     assert key(train, "sharpness") != key(train)
+
+
+def test_a_dimension_trains_on_its_own_loss(sets, tiny_params, tmp_path):
+    """``train.<dimension>.loss`` picks the per-image error: the same seed takes other steps under each."""
+    results = {kind: run(sets, tiny_params, tmp_path, kind, {**RAW, "sharpness": {"batch_norm": False, "epochs": 1, "loss": kind}})
+               for kind in ("l_alpha", "mse")}
+    kept = {kind: load_checkpoint(tmp_path / kind / "best.pt") for kind in results}
+    assert kept["mse"].params["train"]["sharpness"]["loss"] == "mse"
+    weights = {kind: checkpoint.model.state_dict() for kind, checkpoint in kept.items()}
+    assert any(not torch.equal(weights["l_alpha"][name], weights["mse"][name]) for name in weights["mse"])
+    # L_alpha divides each squared error by the MOS (1-10 scale), so its mean loss is the smaller
+    assert results["l_alpha"]["best"]["train_loss"] < results["mse"]["best"]["train_loss"]
 
 
 def test_checkpoint_records_the_parameters_its_run_read(sets, tiny_params, tmp_path):

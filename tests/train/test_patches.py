@@ -124,8 +124,8 @@ def test_several_patches_per_image_are_scored_as_their_mean(tiny_study, tiny_par
         network.register_forward_hook(lambda module, args, out: forwards.append((args[0].shape, out.score.detach().clone())) if module.training else None)
         return network
 
-    def recording_loss(params):
-        loss = build_loss(params)
+    def recording_loss(params, kind):
+        loss = build_loss(params, kind)
 
         def call(score, side_scores, target, **kwargs):
             losses.append((score.detach().clone(), side_scores.shape, target.clone()))
