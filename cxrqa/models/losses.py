@@ -16,8 +16,8 @@ Interpretations and deviations
   instead would let the network lower the loss by inflating its scores.
 - Eq. 2 as printed sums ``L_α(Q)`` four times; we read it as ``L_α(Q) + Σ_i b_i L_α(Q_i)``.
 - Each term is averaged over the batch.
-- ``kind="mse"`` replaces L_α by the plain squared error (ablation); ``aux_weight=0`` drops the
-  side-score terms (ablation).
+- ``kind="mse"`` replaces L_α by the plain squared error (the gray-level default,
+  ``train.gray_level.loss``); ``aux_weight=0`` drops the side-score terms (ablation).
 - ROI guidance (not in the paper's equations; its "ROI-guided attention" needs some signal):
   ``roi_weight`` times the binary cross-entropy between the attention map and the ROI mask
   (area-resampled to the map's size), averaged over the images that have a mask. 0 disables it.
