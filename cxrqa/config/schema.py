@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
+#: Per-image error a dimension trains on (``train.<dimension>.loss``; :class:`cxrqa.models.CaHDCLoss`).
+LossKind = Literal["l_alpha", "mse"]
+
 
 @dataclass(frozen=True)
 class SimulateParams:
@@ -362,7 +365,7 @@ class DimensionTrainParams:
     batch_norm: bool
     patch_sampling: Literal["uniform", "roi"]
     patches_per_image: int
-    loss: Literal["l_alpha", "mse"]
+    loss: LossKind
     detail_channel: bool
     validate_every: int
 

@@ -40,13 +40,13 @@ from cxrqa.models.inference import (
     select_device,
     tune_cpu_allocator,
 )
-from cxrqa.models.losses import CaHDCLoss, LossKind, LossTerms, l_alpha
+from cxrqa.models.losses import CaHDCLoss, LossTerms, l_alpha
 from cxrqa.models.schedule import learning_rate, make_optimizer, steps_to_floor
 
 if TYPE_CHECKING:
     import torch
 
-    from cxrqa.config.schema import ModelParams
+    from cxrqa.config.schema import LossKind, ModelParams
 
 __all__ = [
     "MIN_INPUT_SIDE",

@@ -34,15 +34,15 @@ Examples
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import NamedTuple, get_args
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["CaHDCLoss", "LossTerms", "l_alpha"]
+from cxrqa.config.schema import LossKind
 
-LossKind = Literal["l_alpha", "mse"]
+__all__ = ["CaHDCLoss", "LossTerms", "l_alpha"]
 
 
 def l_alpha(pred: torch.Tensor, target: torch.Tensor, *, alpha: float = 1.0) -> torch.Tensor:
@@ -104,8 +104,8 @@ class CaHDCLoss(nn.Module):
         roi_weight: float = 0.0,
     ) -> None:
         super().__init__()
-        if kind not in ("l_alpha", "mse"):
-            raise ValueError(f"loss kind must be 'l_alpha' or 'mse', got {kind!r}")
+        if kind not in get_args(LossKind):
+            raise ValueError(f"loss kind must be one of {get_args(LossKind)}, got {kind!r}")
         if aux_weight < 0 or roi_weight < 0:
             raise ValueError(
                 f"loss weights must be 0 or more, got aux_weight={aux_weight}, roi_weight={roi_weight}"

@@ -75,7 +75,8 @@ def table4(readings: pd.DataFrame, model: pd.DataFrame) -> tuple[pd.DataFrame, p
         row["readers, mean"] = f"{part['seconds'].mean():.2f}"
         model_columns = [*dimension_columns, "both"]
         if pair.empty:
-            rows.append(row | {f"model {column}, mean": _NOT_SCORED for column in model_columns} | {"paired t-test": _NOT_SCORED})
+            row.update(dict.fromkeys([*(f"model {column}, mean" for column in model_columns), "paired t-test"], _NOT_SCORED))
+            rows.append(row)
             continue
         for column in model_columns:
             row[f"model {column}, mean"] = f"{pair[column].mean():.3f}"
