@@ -11,6 +11,7 @@ and standardisation are those of scoring (:func:`cxrqa.scoring.load_image`,
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,15 @@ class ImageSet:
 
     def __len__(self) -> int:
         return len(self.image_ids)
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hexadecimal) of the ids, inputs, targets and ROI masks, byte for byte."""
+        digest = hashlib.sha256("\n".join(self.image_ids).encode())
+        for tensor in (self.images, self.targets, self.rois):
+            if tensor is not None:
+                digest.update(str(tuple(tensor.shape)).encode())
+                digest.update(memoryview(tensor.detach().cpu().contiguous().numpy()).cast("B"))
+        return digest.hexdigest()
 
 
 def load_image_set(

@@ -60,7 +60,7 @@ LAST = "last.pt"
 BEST = "best.pt"
 
 
-def run_key(model_params: ModelParams, train_params: TrainParams, dimension: str, image_ids: list[str]) -> str:
+def run_key(model_params: ModelParams, train_params: TrainParams, dimension: str, data: list[str]) -> str:
     """Fingerprint of what a checkpoint may be resumed with.
 
     Parameters
@@ -70,8 +70,9 @@ def run_key(model_params: ModelParams, train_params: TrainParams, dimension: str
         of ``dimension`` enter the key, so another dimension's settings do not change it.
     dimension : str
         The trained dimension.
-    image_ids : list of str
-        The training and validation images, in order.
+    data : list of str
+        Fingerprints of the training and validation sets (:meth:`ImageSet.fingerprint`): the
+        same ids with other pixels or MOS (a changed simulator or reader study) are another run.
 
     Returns
     -------
@@ -79,7 +80,7 @@ def run_key(model_params: ModelParams, train_params: TrainParams, dimension: str
         16 hexadecimal digits of a SHA-256 of these values.
     """
     payload = json.dumps(
-        {"model": asdict(model_params), "train": dimension_params(train_params, dimension), "dimension": dimension, "images": image_ids},
+        {"model": asdict(model_params), "train": dimension_params(train_params, dimension), "dimension": dimension, "data": data},
         sort_keys=True,
         default=str,
     )
@@ -195,7 +196,7 @@ def train_dimension(
     """
     out_dir = Path(out_dir)
     own = train_params.for_dimension(dimension)
-    key = run_key(model_params, train_params, dimension, train_set.image_ids + val_set.image_ids)
+    key = run_key(model_params, train_params, dimension, [train_set.fingerprint(), val_set.fingerprint()])
     device = select_device(None if train_params.device == "auto" else train_params.device)
     if device.type == "cpu" and train_params.num_threads > 0:
         torch.set_num_threads(train_params.num_threads)

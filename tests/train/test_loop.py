@@ -86,6 +86,21 @@ def test_training_logs_and_keeps_best(sets, tiny_params, tmp_path, overrides):
         assert scores.std() == pytest.approx(mos.std(), rel=10 * tolerance)
 
 
+def test_a_finished_run_is_not_resumed_on_other_data_with_the_same_ids(sets, tiny_params, tmp_path):
+    """A new simulator or reader study keeps the image ids; its training must start afresh."""
+    run(sets, tiny_params, tmp_path, "run", RAW)
+    before = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
+    again = run(sets, tiny_params, tmp_path, "run", RAW)
+    assert again["seconds"] < 1.0  # same data: the finished run is resumed, nothing retrained
+    train, val = sets
+    relabelled = replace(train, targets=train.targets.flip(0))
+    assert relabelled.image_ids == train.image_ids
+    result = run((relabelled, val), tiny_params, tmp_path, "run", RAW)
+    after = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
+    assert result["epochs_run"] == 3 and before["run_key"] != after["run_key"]
+    assert any(not torch.equal(before["model"][key], after["model"][key]) for key in before["model"])
+
+
 @pytest.mark.parametrize("ema_decay", [0.0, 0.9], ids=["raw_weights", "weight_average"])
 def test_interrupted_run_resumes_to_the_same_end(sets, tiny_params, tmp_path, ema_decay):
     run(sets, tiny_params, tmp_path, "whole", {"ema_decay": ema_decay})
@@ -138,7 +153,7 @@ def test_run_key_sees_shared_keys_and_its_own_subsection_only(tiny_params):
     from cxrqa.train.loop import run_key
 
     model, train = tiny_params
-    images = ["CXR0001", "CXR0002"]
+    images = ["0" * 64, "1" * 64]  # fingerprints of the training and validation sets
 
     def key(params, dimension="gray_level"):
         return run_key(model, params, dimension, images)
