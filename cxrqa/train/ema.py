@@ -8,7 +8,9 @@ most image-classification recipes) removes that jitter at the cost of one copy o
 
 The average covers parameters and floating-point buffers (the BatchNorm running statistics, which
 are averages already); integer buffers are copied. The decay warms up as ``min(decay, (1 + t) /
-(10 + t))`` after ``t`` updates so that the first epochs are not dominated by the initial weights.
+(10 + t))`` after ``t`` updates so that the first epochs are not dominated by the initial weights;
+it reaches ``decay`` after ``(10 decay - 1) / (1 - decay)`` updates (4,490 for 0.998), so a shorter
+run ends on the warm-up's value whatever ``decay`` above it is set.
 
 References
 ----------

@@ -12,6 +12,19 @@ def _model():
     return nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
 
 
+@pytest.mark.parametrize("updates, same", [(79, True), (200, False)])
+def test_a_decay_above_the_warm_up_changes_nothing_until_the_warm_up_reaches_it(updates, same):
+    """(1 + t) / (10 + t) reaches 0.9 after (10 * 0.9 - 1) / (1 - 0.9) = 80 updates (README, Training)."""
+    model = _model()
+    averages = [WeightAverage(model, decay=decay) for decay in (0.9, 0.95)]
+    for _ in range(updates):
+        with torch.no_grad():
+            model[0].weight.add_(torch.randn_like(model[0].weight))
+        for average in averages:
+            average.update(model)
+    assert torch.equal(averages[0].average["0.weight"], averages[1].average["0.weight"]) == same
+
+
 def test_average_follows_the_exponential_formula_with_warm_up():
     model = _model()
     average = WeightAverage(model, decay=0.5)
