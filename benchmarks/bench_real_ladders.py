@@ -15,9 +15,14 @@ study testing itself), per dimension:
 Every rung (the undegraded film is step 0) is written as a 16-bit PNG and scored with
 ``cxrqa score --models MODELS``. For each film and kind, Spearman's rho between severity step and
 the dimension's score; printed: the mean rho per kind (target: at most -0.9), its range, and the
-mean score per step. Numbers are printed (and written with ``--json FILE``), never asserted.
+mean score per step. With several ``--models`` folders (e.g. the seed runs under ``models/seeds``)
+each set is printed, then the spread of the mean rho across sets and the figures of their
+ensemble (the mean of their scores). Numbers are printed (and written with ``--json FILE``),
+never asserted.
 
-Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base] [--films 20] [--steps 5] [--models models] [--json FILE]``.
+Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base] [--films 20] [--steps 5]
+[--models models [models/seeds/20230101 ...]] [--json FILE]``; the default models and the two seed
+runs: ``--models models models/seeds/*``.
 """
 
 from __future__ import annotations
@@ -102,42 +107,83 @@ def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "cxr-base")
-    parser.add_argument("--films", type=int, default=20)
-    parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--models", type=Path, default=ROOT / "models")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    images = sorted(args.images.glob("*.png"))[: args.films]
-    if not images:
-        raise SystemExit(f"no PNG films under {args.images}")
-    with tempfile.TemporaryDirectory(prefix="ladders_") as scratch:
-        folder = Path(scratch)
-        (folder / "rungs").mkdir()
-        ladders = write_ladders(images, folder / "rungs", args.steps)
-        subprocess.run([sys.executable, "-m", "cxrqa.cli", "score", str(folder / "rungs"), "--models", str(args.models),
-                        "--out", str(folder / "scores.csv"), "--quiet"], check=True, cwd=ROOT)  # fmt: skip
-        scores = pd.read_csv(folder / "scores.csv")
-    scores["file"] = scores["file"].map(lambda path: Path(path).name)
+def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per-film Spearman rho, its summary per kind and the mean score per step, for one set of scores.
+
+    ``scores`` has one row per rung file with its ``gray_level`` and ``sharpness`` scores; each ladder
+    is judged on its own dimension's score.
+    """
     table = ladders.merge(scores[["file", "gray_level", "sharpness"]], on="file", how="left", validate="one_to_one")
     table["score"] = np.where(table["dimension"] == "gray_level", table["gray_level"], table["sharpness"])
     rho = table.groupby(["dimension", "kind", "film"]).apply(lambda g: spearmanr(g["step"], g["score"]).statistic,
                                                               include_groups=False).rename("rho").reset_index()  # fmt: skip
     summary = rho.groupby(["dimension", "kind"])["rho"].agg(["mean", "min", "max", "count"]).reset_index()
     steps = table.pivot_table(index=["dimension", "kind"], columns="step", values="score", aggfunc="mean").round(2)
-    print(f"{len(images)} real films from {args.images}, {args.steps} steps per ladder, models {args.models}")
+    return rho, summary, steps
+
+
+def print_figures(title: str, summary: pd.DataFrame, steps: pd.DataFrame) -> None:
+    """Print one model set's mean Spearman per kind against the target, then its mean score per step."""
+    print(title)
     for row in summary.itertuples():
         status = "meets" if row.mean <= -0.9 else "MISSES"
         print(f"  {row.dimension:10s} {row.kind:18s} mean Spearman {row.mean:+.3f} (range {row.min:+.2f} to {row.max:+.2f}, "
               f"{row.count} films): {status} the target <= -0.9")  # fmt: skip
     print("mean score per step:")
     print(steps.to_string())
+
+
+def figures_record(summary: pd.DataFrame, steps: pd.DataFrame) -> dict:
+    """The JSON form of one model set's figures."""
+    return {"summary": summary.to_dict("records"),
+            "mean_score_per_step": {f"{d}/{k}": v for (d, k), v in steps.T.to_dict().items()}}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "cxr-base")
+    parser.add_argument("--films", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--models", type=Path, nargs="+", default=[ROOT / "models"],
+                        help="one or more model folders (each with gray_level/ and sharpness/), e.g. the seed runs")  # fmt: skip
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    images = sorted(args.images.glob("*.png"))[: args.films]
+    if not images:
+        raise SystemExit(f"no PNG films under {args.images}")
+    score_sets = []
+    with tempfile.TemporaryDirectory(prefix="ladders_") as scratch:
+        folder = Path(scratch)
+        (folder / "rungs").mkdir()
+        ladders = write_ladders(images, folder / "rungs", args.steps)
+        for index, models in enumerate(args.models):
+            out = folder / f"scores_{index}.csv"
+            subprocess.run([sys.executable, "-m", "cxrqa.cli", "score", str(folder / "rungs"), "--models", str(models),
+                            "--out", str(out), "--quiet"], check=True, cwd=ROOT)  # fmt: skip
+            scores = pd.read_csv(out)
+            scores["file"] = scores["file"].map(lambda path: Path(path).name)
+            score_sets.append(scores.set_index("file")[["gray_level", "sharpness"]])
+    print(f"{len(images)} real films from {args.images}, {args.steps} steps per ladder")
+    record = {"model_sets": []}
+    per_set = []
+    for models, scores in zip(args.models, score_sets):
+        _, summary, steps = ladder_figures(ladders, scores.reset_index())
+        print_figures(f"models {models}:", summary, steps)
+        record["model_sets"].append({"models": str(models), **figures_record(summary, steps)})
+        per_set.append(summary.set_index(["dimension", "kind"])["mean"].rename(str(models)))
+    if len(score_sets) > 1:
+        # Training's own randomness moves these figures (seeds differ by up to 0.48 on one kind), so
+        # a change is judged on several seeds; the ensemble shows what averaging the sets' scores gives.
+        spread = pd.concat(per_set, axis=1)
+        print("mean Spearman per model set, their mean and range:")
+        spread = spread.assign(mean=spread.mean(axis=1), range=spread.max(axis=1) - spread.min(axis=1))
+        print(spread.round(3).to_string())
+        ensemble = sum(score_sets) / len(score_sets)
+        _, summary, steps = ladder_figures(ladders, ensemble.reset_index())
+        print_figures(f"ensemble (mean score of the {len(score_sets)} model sets):", summary, steps)
+        record["ensemble"] = figures_record(summary, steps)
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary.to_dict("records"),
-                                         "mean_score_per_step": {f"{d}/{k}": v for (d, k), v in steps.T.to_dict().items()}},
-                                        indent=2, default=float) + "\n")  # fmt: skip
+        args.json.write_text(json.dumps(record, indent=2, default=float) + "\n")
 
 
 if __name__ == "__main__":
