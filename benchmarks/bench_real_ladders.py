@@ -107,8 +107,8 @@ def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per-film Spearman rho, its summary per kind and the mean score per step, for one set of scores.
+def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-film Spearman rho summarised per kind, and the mean score per step, for one set of scores.
 
     ``scores`` has one row per rung file with its ``gray_level`` and ``sharpness`` scores; each ladder
     is judged on its own dimension's score.
@@ -119,7 +119,7 @@ def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.Data
                                                               include_groups=False).rename("rho").reset_index()  # fmt: skip
     summary = rho.groupby(["dimension", "kind"])["rho"].agg(["mean", "min", "max", "count"]).reset_index()
     steps = table.pivot_table(index=["dimension", "kind"], columns="step", values="score", aggfunc="mean").round(2)
-    return rho, summary, steps
+    return summary, steps
 
 
 def print_figures(title: str, summary: pd.DataFrame, steps: pd.DataFrame) -> None:
@@ -167,7 +167,7 @@ def main() -> None:
     record = {"model_sets": []}
     per_set = []
     for models, scores in zip(args.models, score_sets):
-        _, summary, steps = ladder_figures(ladders, scores.reset_index())
+        summary, steps = ladder_figures(ladders, scores.reset_index())
         print_figures(f"models {models}:", summary, steps)
         record["model_sets"].append({"models": str(models), **figures_record(summary, steps)})
         per_set.append(summary.set_index(["dimension", "kind"])["mean"].rename(str(models)))
@@ -179,7 +179,7 @@ def main() -> None:
         spread = spread.assign(mean=spread.mean(axis=1), range=spread.max(axis=1) - spread.min(axis=1))
         print(spread.round(3).to_string())
         ensemble = sum(score_sets) / len(score_sets)
-        _, summary, steps = ladder_figures(ladders, ensemble.reset_index())
+        summary, steps = ladder_figures(ladders, ensemble.reset_index())
         print_figures(f"ensemble (mean score of the {len(score_sets)} model sets):", summary, steps)
         record["ensemble"] = figures_record(summary, steps)
     if args.json:
