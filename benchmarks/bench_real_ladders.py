@@ -110,10 +110,10 @@ def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
 def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-film Spearman rho summarised per kind, and the mean score per step, for one set of scores.
 
-    ``scores`` has one row per rung file with its ``gray_level`` and ``sharpness`` scores; each ladder
-    is judged on its own dimension's score.
+    ``scores`` is indexed by rung file name and holds its ``gray_level`` and ``sharpness`` scores; each
+    ladder is judged on its own dimension's score.
     """
-    table = ladders.merge(scores[["file", "gray_level", "sharpness"]], on="file", how="left", validate="one_to_one")
+    table = ladders.join(scores[["gray_level", "sharpness"]], on="file", validate="many_to_one")
     table["score"] = np.where(table["dimension"] == "gray_level", table["gray_level"], table["sharpness"])
     rho = table.groupby(["dimension", "kind", "film"]).apply(lambda g: spearmanr(g["step"], g["score"]).statistic,
                                                               include_groups=False).rename("rho").reset_index()  # fmt: skip
@@ -167,7 +167,7 @@ def main() -> None:
     record = {"model_sets": []}
     per_set = []
     for models, scores in zip(args.models, score_sets):
-        summary, steps = ladder_figures(ladders, scores.reset_index())
+        summary, steps = ladder_figures(ladders, scores)
         print_figures(f"models {models}:", summary, steps)
         record["model_sets"].append({"models": str(models), **figures_record(summary, steps)})
         per_set.append(summary.set_index(["dimension", "kind"])["mean"].rename(str(models)))
@@ -175,11 +175,11 @@ def main() -> None:
         # Training's own randomness moves these figures (seeds differ by up to 0.48 on one kind), so
         # a change is judged on several seeds; the ensemble shows what averaging the sets' scores gives.
         spread = pd.concat(per_set, axis=1)
-        print("mean Spearman per model set, their mean and range:")
         spread = spread.assign(mean=spread.mean(axis=1), range=spread.max(axis=1) - spread.min(axis=1))
+        print("mean Spearman per model set, their mean and range:")
         print(spread.round(3).to_string())
         ensemble = sum(score_sets) / len(score_sets)
-        summary, steps = ladder_figures(ladders, ensemble.reset_index())
+        summary, steps = ladder_figures(ladders, ensemble)
         print_figures(f"ensemble (mean score of the {len(score_sets)} model sets):", summary, steps)
         record["ensemble"] = figures_record(summary, steps)
     if args.json:
