@@ -341,6 +341,10 @@ class DimensionTrainParams:
         With ``patch`` input: training patches drawn uniformly, or in proportion to the share of
         the lung ROI they cover, and tiles then weighted by that share when an image is scored.
         Unused with ``whole`` input.
+    tile_overlap : tuple of float
+        With ``patch`` input: how far neighbouring tiles overlap when an image is scored (and
+        validated), as ``(rows, columns)`` shares of a tile's height and width in [0, 1); ``0``
+        tiles abut (:func:`cxrqa.scoring.tile_step`). Unused with ``whole`` input.
     patches_per_image : int
         With ``patch`` input: patches drawn from each image of a mini-batch; the image's score in
         the loss is their mean, as at scoring time (Bosse et al. 2018). ``train.batch_size``
@@ -364,6 +368,7 @@ class DimensionTrainParams:
     standardisation: Literal["fixed", "per_image", "local"]
     batch_norm: bool
     patch_sampling: Literal["uniform", "roi"]
+    tile_overlap: tuple[float, float]
     patches_per_image: int
     loss: LossKind
     detail_channel: bool
@@ -430,6 +435,8 @@ class TrainParams:
             for name in ("epochs", "patches_per_image", "validate_every"):
                 if getattr(own, name) < 1:
                     raise ValueError(f"'train.{dimension}.{name}' must be at least 1, got {getattr(own, name)}")
+            if len(own.tile_overlap) != 2 or not all(0.0 <= share < 1.0 for share in own.tile_overlap):
+                raise ValueError(f"'train.{dimension}.tile_overlap' must be two shares in [0, 1) (rows, columns), got {list(own.tile_overlap)}")
             if own.detail_channel and own.input == "patch":
                 raise ValueError(f"'train.{dimension}.detail_channel' needs 'input: whole' (a patch is already at full resolution)")
 

@@ -23,7 +23,7 @@ from cxrqa.scoring.images import as_image, load_image, roi_path_of
 from cxrqa.scoring.scorer import TILES_PER_PASS, Scorer
 from cxrqa.scoring.spec import INPUT_MODES, TILE_WEIGHTINGS, InputSpec, InputSpecError
 from cxrqa.scoring.standardise import LOCAL_SIGMA, STANDARDISATIONS, standardise
-from cxrqa.scoring.tiles import covering_tiles, tile, tile_starts, tile_weights, weighted_tile_mean, window_shares
+from cxrqa.scoring.tiles import covering_tiles, tile, tile_starts, tile_step, tile_weights, weighted_tile_mean, window_shares
 
 __all__ = [
     "DETAIL_FLOOR",
@@ -48,6 +48,7 @@ __all__ = [
     "standardise",
     "tile",
     "tile_starts",
+    "tile_step",
     "tile_weights",
     "weighted_tile_mean",
     "window_shares",

@@ -216,7 +216,7 @@ class Scorer:
         for image, roi in views:
             if roi is not None and roi.shape != image.shape:
                 raise ValueError(f"a ROI mask of shape {tuple(roi.shape)} for an image of shape {tuple(image.shape)}")
-            tiles, weights = covering_tiles(standardise(image, mode), self.spec.input_size, roi)
+            tiles, weights = covering_tiles(standardise(image, mode), self.spec.input_size, roi, self.spec.tile_step)
             prediction = self._predictor.predict(list(tiles))
             scores.append(float(weighted_tile_mean(torch.as_tensor(prediction.scores), weights)))
             seconds.append(prediction.seconds.sum())

@@ -17,6 +17,7 @@ import torch
 from cxrqa.scoring.detail import detail_map
 from cxrqa.scoring.images import as_image
 from cxrqa.scoring.standardise import STANDARDISATIONS, standardise
+from cxrqa.scoring.tiles import tile_step
 
 if TYPE_CHECKING:
     from cxrqa.config.schema import DimensionTrainParams, ModelParams
@@ -31,8 +32,8 @@ TILE_WEIGHTINGS = ("uniform", "roi")
 _RESIZE = {"whole": "area", "patch": "none (tiles of the preprocessed image)"}
 #: Entries a checkpoint written before they existed may lack, with the value the scoring code of
 #: that time used in their place.
-_DEFAULTS = {"input_mode": "whole", "standardisation": "fixed", "tile_weighting": "uniform", "detail_channel": False}
-_KEYS = ("input_mode", "input_size", "resize", "standardisation", "tile_weighting", "detail_channel")
+_DEFAULTS = {"input_mode": "whole", "standardisation": "fixed", "tile_weighting": "uniform", "tile_overlap": (0.0, 0.0), "detail_channel": False}
+_KEYS = ("input_mode", "input_size", "resize", "standardisation", "tile_weighting", "tile_overlap", "detail_channel")
 
 
 class InputSpecError(ValueError):
@@ -58,6 +59,10 @@ class InputSpec:
         A patch model's tile weights: equal, or each tile's share of the lung ROI
         (:func:`cxrqa.scoring.tile_weights`; the image's ROI mask is then needed). Always
         ``uniform`` for a whole-image model.
+    tile_overlap : tuple of float
+        A patch model's ``(rows, columns)`` overlap of neighbouring tiles, as shares of a tile's
+        height and width in [0, 1) (:func:`cxrqa.scoring.tile_step`). Always ``(0, 0)`` for a
+        whole-image model.
     detail_channel : bool
         A whole-image model's second input channel: the fine detail and noise of the
         full-resolution image (:func:`cxrqa.scoring.detail_map`), beside the resized image.
@@ -69,11 +74,11 @@ class InputSpec:
 
     Examples
     --------
-    >>> spec = InputSpec((192, 128), "patch", "local", "roi")
-    >>> InputSpec.from_dict(spec.to_dict()) == spec
-    True
+    >>> spec = InputSpec((192, 128), "patch", "local", "roi", tile_overlap=(0.0, 0.5))
+    >>> InputSpec.from_dict(spec.to_dict()) == spec, spec.tile_step
+    (True, (192, 64))
     >>> InputSpec.from_dict({"input_size": [768, 512]})  # a checkpoint of before these keys
-    InputSpec(input_size=(768, 512), input_mode='whole', standardisation='fixed', tile_weighting='uniform', detail_channel=False)
+    InputSpec(input_size=(768, 512), input_mode='whole', standardisation='fixed', tile_weighting='uniform', tile_overlap=(0.0, 0.0), detail_channel=False)
     >>> InputSpec((192, 128), detail_channel=True).network_input(torch.rand(1, 768, 512)).shape
     torch.Size([2, 192, 128])
     """
@@ -82,6 +87,7 @@ class InputSpec:
     input_mode: Literal["whole", "patch"] = "whole"
     standardisation: Literal["fixed", "per_image", "local"] = "fixed"
     tile_weighting: Literal["uniform", "roi"] = "uniform"
+    tile_overlap: tuple[float, float] = (0.0, 0.0)
     detail_channel: bool = False
 
     def __post_init__(self) -> None:
@@ -102,6 +108,16 @@ class InputSpec:
                 raise InputSpecError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if self.input_mode == "whole" and self.tile_weighting != "uniform":
             raise InputSpecError(f"tile_weighting {self.tile_weighting!r} needs input_mode 'patch' (a whole-image model has no tiles)")
+        overlap = self.tile_overlap
+        if (
+            not isinstance(overlap, (tuple, list))
+            or len(overlap) != 2
+            or not all(isinstance(share, (int, float)) and not isinstance(share, bool) and 0.0 <= share < 1.0 for share in overlap)
+        ):
+            raise InputSpecError(f"tile_overlap must be two shares in [0, 1) (rows, columns), got {overlap!r}")
+        object.__setattr__(self, "tile_overlap", tuple(float(share) for share in overlap))
+        if self.input_mode == "whole" and any(self.tile_overlap):
+            raise InputSpecError(f"tile_overlap {self.tile_overlap!r} needs input_mode 'patch' (a whole-image model has no tiles)")
         if not isinstance(self.detail_channel, bool):
             raise InputSpecError(f"detail_channel must be true or false, got {self.detail_channel!r}")
         if self.detail_channel and self.is_patch:
@@ -116,6 +132,11 @@ class InputSpec:
     def needs_roi(self) -> bool:
         """Whether scoring an image needs its lung ROI mask (ROI-weighted tiles)."""
         return self.tile_weighting == "roi"
+
+    @property
+    def tile_step(self) -> tuple[int, int] | None:
+        """A patch model's ``(rows, columns)`` step between tiles in pixels; ``None`` for a whole-image model."""
+        return tile_step(self.input_size, self.tile_overlap) if self.is_patch else None
 
     @property
     def resize_to(self) -> tuple[int, int] | None:
@@ -165,17 +186,20 @@ class InputSpec:
             The ``model`` section (``train_size`` is the input size).
         train : DimensionTrainParams
             The dimension's training subsection (``train.<dimension>``): its ``input``,
-            ``standardisation`` and ``detail_channel``; ROI-guided patches (``patch_sampling: roi``) make ROI-weighted
-            tiles, and ``patch_sampling`` is unused with ``whole`` input.
+            ``standardisation``, ``tile_overlap`` and ``detail_channel``; ROI-guided patches
+            (``patch_sampling: roi``) make ROI-weighted tiles; ``patch_sampling`` and
+            ``tile_overlap`` are unused with ``whole`` input.
 
         Examples
         --------
         >>> from types import SimpleNamespace as Section
         >>> model = Section(train_size=(192, 128))
-        >>> InputSpec.from_params(model, Section(input="patch", standardisation="local", patch_sampling="roi", detail_channel=False))
-        InputSpec(input_size=(192, 128), input_mode='patch', standardisation='local', tile_weighting='roi', detail_channel=False)
-        >>> InputSpec.from_params(model, Section(input="whole", standardisation="fixed", patch_sampling="roi", detail_channel=True)).tile_weighting
-        'uniform'
+        >>> patch = Section(input="patch", standardisation="local", patch_sampling="roi", tile_overlap=(0.0, 0.5), detail_channel=False)
+        >>> InputSpec.from_params(model, patch)
+        InputSpec(input_size=(192, 128), input_mode='patch', standardisation='local', tile_weighting='roi', tile_overlap=(0.0, 0.5), detail_channel=False)
+        >>> whole = Section(input="whole", standardisation="fixed", patch_sampling="roi", tile_overlap=(0.0, 0.5), detail_channel=True)
+        >>> InputSpec.from_params(model, whole).tile_weighting, InputSpec.from_params(model, whole).tile_overlap
+        ('uniform', (0.0, 0.0))
         """
         patch = train.input == "patch"
         return cls(
@@ -183,6 +207,7 @@ class InputSpec:
             input_mode=train.input,
             standardisation=train.standardisation,
             tile_weighting=train.patch_sampling if patch else "uniform",
+            tile_overlap=tuple(train.tile_overlap) if patch else (0.0, 0.0),
             detail_channel=train.detail_channel,
         )
 
@@ -190,9 +215,9 @@ class InputSpec:
         """The plain entry stored as a checkpoint's ``preprocessing``.
 
         Keys ``input_mode``, ``input_size`` (a list), ``resize`` (descriptive: ``area`` or
-        ``none (...)``), ``standardisation``, for a patch model only ``tile_weighting``, and for a
-        model with the detail channel only ``detail_channel``: a checkpoint without it reads as
-        it always did.
+        ``none (...)``), ``standardisation``, for a patch model only ``tile_weighting`` and, when
+        its tiles overlap, ``tile_overlap`` (a list), and for a model with the detail channel only
+        ``detail_channel``: a checkpoint without these reads as it always did.
 
         >>> InputSpec((64, 64)).to_dict()
         {'input_mode': 'whole', 'input_size': [64, 64], 'resize': 'area', 'standardisation': 'fixed'}
@@ -207,6 +232,8 @@ class InputSpec:
         }
         if self.is_patch:
             entry["tile_weighting"] = self.tile_weighting
+        if any(self.tile_overlap):
+            entry["tile_overlap"] = list(self.tile_overlap)
         if self.detail_channel:
             entry["detail_channel"] = True
         return entry
@@ -217,7 +244,8 @@ class InputSpec:
 
         Checkpoints written before a key existed are read as the scoring code of their time read
         them: without ``input_mode`` as ``whole``, without ``standardisation`` as ``fixed``,
-        without ``tile_weighting`` as ``uniform``, without ``detail_channel`` as false; ``resize`` is descriptive and may be absent,
+        without ``tile_weighting`` as ``uniform``, without ``tile_overlap`` as none, without
+        ``detail_channel`` as false; ``resize`` is descriptive and may be absent,
         but when present must match the input mode. ``input_size`` has always been written and
         is required.
 

@@ -5,7 +5,9 @@ patch``) sees, at scoring time, the whole image cut into ``h x w`` tiles that co
 row and column of tiles overlap their neighbours when the image is not a multiple of the tile
 size); the image's score is the mean of its tiles' scores. This keeps the SiPNets' global max
 pooling over the same extent in training and scoring (Kang et al. 2014 and Bosse et al. 2018
-score images the same way).
+score images the same way). Tiles may overlap by a share of their height and width
+(``train.<dimension>.tile_overlap``; :func:`tile_step`): the image is then seen through more
+windows, and detail that a tile boundary cuts lies whole inside a neighbouring tile.
 
 A model trained on ROI-guided patches (``train.<dimension>.patch_sampling: roi``; the sampling
 itself is :mod:`cxrqa.train.patches`) weights each tile by the share of the lung ROI it covers
@@ -28,40 +30,69 @@ from collections.abc import Iterable
 
 import torch
 
-__all__ = ["covering_tiles", "tile", "tile_starts", "tile_weights", "weighted_tile_mean", "window_shares"]
+__all__ = ["covering_tiles", "tile", "tile_starts", "tile_step", "tile_weights", "weighted_tile_mean", "window_shares"]
+
+#: ``(rows, columns)`` step between tiles, in pixels; ``None`` is the tile size (tiles abut).
+Step = tuple[int, int] | None
 
 
-def tile_starts(length: int, size: int) -> list[int]:
-    """Start offsets of tiles of ``size`` that cover ``length`` (last one flush with the end).
+def tile_step(size: tuple[int, int], overlap: tuple[float, float]) -> tuple[int, int]:
+    """The ``(rows, columns)`` step between tiles of ``size`` that overlap by these shares of a tile.
 
     Raises
     ------
     ValueError
-        When ``size`` is larger than ``length``.
+        When a share is not in [0, 1).
+
+    >>> tile_step((192, 128), (0.0, 0.5))
+    (192, 64)
+    """
+    if not all(0.0 <= share < 1.0 for share in overlap):
+        raise ValueError(f"tile overlaps must lie in [0, 1), got {tuple(overlap)}")
+    return tuple(max(1, side - round(side * share)) for side, share in zip(size, overlap, strict=True))
+
+
+def tile_starts(length: int, size: int, step: int | None = None) -> list[int]:
+    """Start offsets of tiles of ``size``, ``step`` apart, that cover ``length`` (last one flush with the end).
+
+    ``step`` defaults to ``size`` (tiles that abut).
+
+    Raises
+    ------
+    ValueError
+        When ``size`` is larger than ``length``, or ``step`` is not in ``1..size``.
 
     Examples
     --------
-    >>> tile_starts(768, 192), tile_starts(500, 192)
-    ([0, 192, 384, 576], [0, 192, 308])
+    >>> tile_starts(768, 192), tile_starts(500, 192), tile_starts(512, 128, 64)
+    ([0, 192, 384, 576], [0, 192, 308], [0, 64, 128, 192, 256, 320, 384])
     """
     if size > length:
         raise ValueError(f"tile size {size} is larger than the image side {length}")
-    starts = list(range(0, length - size + 1, size))
+    step = size if step is None else step
+    if not 1 <= step <= size:
+        raise ValueError(f"tile step {step} must lie in 1..{size} (the tile size), or tiles would leave gaps")
+    starts = list(range(0, length - size + 1, step))
     if starts[-1] + size < length:
         starts.append(length - size)
     return starts
 
 
-def tile(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+def _corners(shape: tuple[int, ...], size: tuple[int, int], step: Step) -> tuple[list[int], list[int]]:
+    """Tops and lefts of the tiles of ``size`` that cover an image of ``shape`` (``... x H x W``)."""
+    rows, cols = (None, None) if step is None else step
+    return tile_starts(shape[-2], size[0], rows), tile_starts(shape[-1], size[1], cols)
+
+
+def tile(image: torch.Tensor, size: tuple[int, int], step: Step = None) -> torch.Tensor:
     """Cut a ``C x H x W`` image into the ``T x C x h x w`` tiles that cover it, row by row.
 
-    >>> tile(torch.zeros(1, 768, 512), (192, 128)).shape
-    torch.Size([16, 1, 192, 128])
+    >>> tile(torch.zeros(1, 768, 512), (192, 128)).shape, tile(torch.zeros(1, 768, 512), (192, 128), (192, 64)).shape
+    (torch.Size([16, 1, 192, 128]), torch.Size([28, 1, 192, 128]))
     """
     h, w = size
-    return torch.stack(
-        [image[:, top : top + h, left : left + w] for top in tile_starts(image.shape[-2], h) for left in tile_starts(image.shape[-1], w)]
-    )
+    tops, lefts = _corners(image.shape, size, step)
+    return torch.stack([image[:, top : top + h, left : left + w] for top in tops for left in lefts])
 
 
 def window_shares(roi: torch.Tensor, size: tuple[int, int], tops: Iterable[int], lefts: Iterable[int]) -> torch.Tensor:
@@ -88,24 +119,23 @@ def window_shares(roi: torch.Tensor, size: tuple[int, int], tops: Iterable[int],
     return (total / (h * w)).float()
 
 
-def tile_weights(roi: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+def tile_weights(roi: torch.Tensor, size: tuple[int, int], step: Step = None) -> torch.Tensor:
     """Weight of each tile of :func:`tile` (same order): the share of ``roi`` it covers.
 
     ``roi`` is a ``1 x H x W`` mask in [0, 1]; an empty ROI gives equal weights.
 
     >>> roi = torch.zeros(1, 384, 128); roi[:, :192] = 1.0
-    >>> tile_weights(roi, (192, 128)).tolist()
-    [1.0, 0.0]
+    >>> tile_weights(roi, (192, 128)).tolist(), tile_weights(roi, (192, 128), (96, 128)).tolist()
+    ([1.0, 0.0], [1.0, 0.5, 0.0])
     """
-    corners = tile_starts(roi.shape[-2], size[0]), tile_starts(roi.shape[-1], size[1])
-    shares = window_shares(roi[0], size, *corners).flatten()  # row by row, as tile() orders them
+    shares = window_shares(roi[0], size, *_corners(roi.shape, size, step)).flatten()  # row by row, as tile() orders them
     return shares if float(shares.sum()) > 0 else torch.ones_like(shares)
 
 
 def covering_tiles(
-    image: torch.Tensor, size: tuple[int, int], roi: torch.Tensor | None = None
+    image: torch.Tensor, size: tuple[int, int], roi: torch.Tensor | None = None, step: Step = None
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The tiles that score ``image`` (``C x H x W``), with their weights when ``roi`` is given.
+    """The tiles, ``step`` apart, that score ``image`` (``C x H x W``), with their weights when ``roi`` is given.
 
     Without ``roi`` every covering tile is returned with ``None`` (equal weights). With it, tiles
     that hold no ROI are dropped (their weight is 0, so scoring them is wasted work) and the rest
@@ -116,10 +146,10 @@ def covering_tiles(
     >>> tiles.shape[0], [round(w, 3) for w in weights.tolist()]
     (1, [0.521])
     """
-    tiles = tile(image, size)
+    tiles = tile(image, size, step)
     if roi is None:
         return tiles, None
-    weights = tile_weights(roi, size)
+    weights = tile_weights(roi, size, step)
     kept = weights > 0
     return tiles[kept], weights[kept]
 

@@ -142,9 +142,11 @@ def _evaluate(
     batch_size: int,
     tile_size: tuple[int, int] | None,
     rois: torch.Tensor | None = None,
+    tile_step: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """Score images (whole, or as the mean over covering tiles, ROI-weighted when ``rois`` are
-    given) and compare with the MOS. ``model`` is in evaluation mode (see :func:`_scorer`)."""
+    """Score images (whole, or as the mean over covering tiles ``tile_step`` apart, ROI-weighted
+    when ``rois`` are given) and compare with the MOS. ``model`` is in evaluation mode (see
+    :func:`_scorer`)."""
     scores = []
     with torch.inference_mode():
         if tile_size is None:
@@ -153,7 +155,7 @@ def _evaluate(
                 scores.append(model(batch).score.float().cpu())
         else:
             for index, image in enumerate(images):
-                tiles, weights = covering_tiles(image, tile_size, None if rois is None else rois[index])
+                tiles, weights = covering_tiles(image, tile_size, None if rois is None else rois[index], tile_step)
                 tiles = tiles.to(device).contiguous(memory_format=torch.channels_last)
                 scores.append(weighted_tile_mean(model(tiles).score.float().cpu(), weights)[None])
     predicted = torch.cat(scores).numpy().astype(np.float64)
@@ -241,6 +243,7 @@ def train_dimension(
         live.log_params({"dimension": dimension, "train": dimension_params(train_params, dimension)})
     use_rois = model_params.loss.roi_weight > 0 and train_set.rois is not None
     patch_size = tuple(model_params.train_size) if own.input == "patch" else None
+    tile_step = InputSpec.from_params(model_params, own).tile_step  # how validation tiles images, as scoring will
     roi_guided = patch_size is not None and own.patch_sampling == "roi"
     if roi_guided and (train_set.rois is None or val_set.rois is None):
         raise ValueError(f"train.{dimension}.patch_sampling is 'roi' but some images have no ROI mask (processed/rois/)")
@@ -290,7 +293,14 @@ def train_dimension(
         if epoch % own.validate_every == 0 or epoch == epochs:
             with nullcontext(model) if average is None else average.applied(model) as validated:
                 predicted, metrics = _evaluate(
-                    _scorer(validated, model_params, device), val_set.images, val_set.targets, device, batch_size, patch_size, val_set.rois if roi_guided else None
+                    _scorer(validated, model_params, device),
+                    val_set.images,
+                    val_set.targets,
+                    device,
+                    batch_size,
+                    patch_size,
+                    val_set.rois if roi_guided else None,
+                    tile_step,
                 )
                 if train_params.calibration == "linear":
                     mos = val_set.targets.numpy().astype(np.float64)

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from cxrqa.models import CaHDCRGA, load_checkpoint, save_checkpoint
-from cxrqa.scoring import TILES_PER_PASS, InputSpec, InputSpecError, Scorer, load_image
+from cxrqa.scoring import TILES_PER_PASS, InputSpec, InputSpecError, Scorer, load_image, standardise
 
 TINY = {
     "stem_channels": 4, "hc_channels": (8, 8, 16, 16), "sip_channels": 8, "fc_hidden": 8,
@@ -157,3 +157,19 @@ def test_a_checkpoint_whose_channels_do_not_match_its_preprocessing_is_refused(t
     path = save_model(tmp_path / "best.pt", InputSpec((64, 64), detail_channel=True))  # a 1-channel network
     with pytest.raises(InputSpecError, match="takes 1 input channel"):
         Scorer(path, device="cpu")
+
+
+def test_a_model_with_overlapping_tiles_scores_the_roi_weighted_mean_of_those_tiles(processed, tmp_path):
+    spec = InputSpec((64, 64), "patch", "local", "roi", tile_overlap=(0.75, 0.75))
+    scorer = Scorer(save_model(tmp_path / "best.pt", spec), device="cpu")
+    assert scorer.spec.tile_step == (16, 16)
+    image = load_image(processed / "images" / "I0.png")
+    roi = load_image(processed / "rois" / "I0.png")
+    # tiles start at rows 0, 16, 32 and columns 0, 16 (abutting tiles would start at rows 0, 32)
+    corners = [(top, left) for top in (0, 16, 32) for left in (0, 16)]
+    tiles = torch.stack([standardise(image, "local")[:, t : t + 64, l : l + 64] for t, l in corners])
+    shares = torch.tensor([float(roi[0, t : t + 64, l : l + 64].mean()) for t, l in corners])
+    with torch.inference_mode():
+        tile_scores = scorer.checkpoint.model(tiles).score.float()
+    expected = float((tile_scores * shares).sum() / shares.sum())
+    assert scorer.score_files([processed / "images" / "I0.png"]).scores[0] == pytest.approx(expected, abs=1e-4)

@@ -36,12 +36,26 @@ def test_old_checkpoints_read_as_the_scoring_code_of_their_time():
 
 def test_training_settings_make_the_spec():
     model = SimpleNamespace(train_size=[192, 128])
-    patch = InputSpec.from_params(model, SimpleNamespace(input="patch", standardisation="local", patch_sampling="roi", detail_channel=False))
+    settings = {"standardisation": "local", "patch_sampling": "roi", "tile_overlap": [0.0, 0.0], "detail_channel": False}
+    patch = InputSpec.from_params(model, SimpleNamespace(input="patch", **settings))
     assert patch == InputSpec((192, 128), "patch", "local", "roi")
-    uniform = InputSpec.from_params(model, SimpleNamespace(input="patch", standardisation="fixed", patch_sampling="uniform", detail_channel=False))
+    uniform = InputSpec.from_params(model, SimpleNamespace(input="patch", **settings | {"patch_sampling": "uniform"}))
     assert uniform.tile_weighting == "uniform"
-    whole = InputSpec.from_params(model, SimpleNamespace(input="whole", standardisation="per_image", patch_sampling="roi", detail_channel=True))
-    assert whole == InputSpec((192, 128), "whole", "per_image", detail_channel=True)  # patch sampling is unused with whole input
+    overlapping = InputSpec.from_params(model, SimpleNamespace(input="patch", **settings | {"tile_overlap": [0.25, 0.5]}))
+    assert overlapping.tile_overlap == (0.25, 0.5) and overlapping.tile_step == (144, 64)
+    whole = InputSpec.from_params(
+        model, SimpleNamespace(input="whole", standardisation="per_image", patch_sampling="roi", tile_overlap=[0.0, 0.5], detail_channel=True)
+    )
+    # patch sampling and tile overlap are unused with whole input
+    assert whole == InputSpec((192, 128), "whole", "per_image", detail_channel=True) and whole.tile_step is None
+
+
+def test_tile_overlap_round_trips_and_old_checkpoints_read_without_it():
+    spec = InputSpec((192, 128), "patch", "local", "roi", tile_overlap=(0.0, 0.5))
+    assert spec.to_dict()["tile_overlap"] == [0.0, 0.5]
+    assert InputSpec.from_dict(spec.to_dict()) == spec
+    abutting = InputSpec((192, 128), "patch", "local", "roi")
+    assert "tile_overlap" not in abutting.to_dict() and abutting.tile_step == (192, 128)
 
 
 @pytest.mark.parametrize(
@@ -59,6 +73,10 @@ def test_training_settings_make_the_spec():
         ({"input_size": [64, 64], "tile_weighting": "roi"}, "needs input_mode 'patch'"),
         ({"input_size": [64, 64], "input_mode": "patch", "detail_channel": True}, "detail_channel needs input_mode 'whole'"),
         ({"input_size": [64, 64], "detail_channel": "yes"}, "detail_channel must be true or false"),
+        ({"input_size": [64, 64], "input_mode": "patch", "tile_overlap": [0.0, 1.0]}, "tile_overlap must be two shares in [0, 1)"),
+        ({"input_size": [64, 64], "input_mode": "patch", "tile_overlap": [0.5]}, "tile_overlap must be two shares in [0, 1)"),
+        ({"input_size": [64, 64], "input_mode": "patch", "tile_overlap": [-0.1, 0.0]}, "tile_overlap must be two shares in [0, 1)"),
+        ({"input_size": [64, 64], "tile_overlap": [0.0, 0.5]}, "tile_overlap (0.0, 0.5) needs input_mode 'patch'"),
         ({"input_size": [64, 64], "input_mode": "patch", "resize": "area"}, "resize 'area' does not match"),
     ],
 )

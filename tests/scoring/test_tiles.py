@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from cxrqa.scoring import covering_tiles, tile, tile_starts, tile_weights, weighted_tile_mean, window_shares
+from cxrqa.scoring import covering_tiles, tile, tile_starts, tile_step, tile_weights, weighted_tile_mean, window_shares
 
 
 def test_tiles_cover_the_image_and_overlap_only_at_the_end():
@@ -51,3 +51,25 @@ def test_covering_tiles_drop_tiles_without_roi():
     assert tiles.shape[0] == 2 and weights.tolist() == pytest.approx([30 / 64] * 2)
     all_tiles, none = covering_tiles(torch.zeros(1, 96, 80), (64, 64))
     assert all_tiles.shape[0] == 4 and none is None
+
+
+def test_overlapping_tiles_are_a_step_apart_and_their_weights_follow_them():
+    assert tile_step((64, 64), (0.0, 0.5)) == (64, 32)
+    assert tile_step((192, 128), (0.25, 0.75)) == (144, 32)
+    assert tile_starts(160, 64, 32) == [0, 32, 64, 96]
+    image = torch.arange(96 * 160, dtype=torch.float32).reshape(1, 96, 160)
+    tiles = tile(image, (64, 64), (64, 32))
+    assert tiles.shape == (2 * 4, 1, 64, 64)
+    assert torch.equal(tiles[1], image[:, :64, 32:96]) and torch.equal(tiles[4], image[:, 32:96, :64])
+    roi = torch.zeros(1, 96, 160)
+    roi[:, :, :48] = 1.0
+    weights = tile_weights(roi, (64, 64), (64, 32))
+    assert torch.allclose(weights, torch.tensor([0.75, 0.25, 0.0, 0.0] * 2))
+    kept, kept_weights = covering_tiles(image, (64, 64), roi, (64, 32))
+    assert kept.shape[0] == 4 and torch.equal(kept[1], tiles[1]) and kept_weights.tolist() == pytest.approx([0.75, 0.25] * 2)
+
+
+@pytest.mark.parametrize(("step", "overlap"), [(0, None), (65, None), (None, (0.0, 1.0)), (None, (-0.5, 0.0))])
+def test_a_step_that_leaves_gaps_or_a_bad_overlap_is_an_error(step, overlap):
+    with pytest.raises(ValueError, match="must lie in"):
+        tile_starts(160, 64, step) if overlap is None else tile_step((64, 64), overlap)

@@ -183,7 +183,8 @@ def test_checkpoint_records_the_parameters_its_run_read(sets, tiny_params, tmp_p
     run(sets, tiny_params, tmp_path, "m", {"sharpness": {"epochs": 1}})
     checkpoint = load_checkpoint(tmp_path / "m" / "best.pt")
     _, train = tiny_params
-    assert checkpoint.params["train"] == {**train.shared(), "sharpness": {**vars(train.sharpness), "epochs": 1}}
+    recorded_sharpness = {**vars(train.sharpness), "epochs": 1, "tile_overlap": list(train.sharpness.tile_overlap)}  # JSON has no tuples
+    assert checkpoint.params["train"] == {**train.shared(), "sharpness": recorded_sharpness}
     assert "init_score" not in checkpoint.params["model"]
     # the architecture still records the initial score the weights were built with
     assert checkpoint.model.config["init_score"] == round(float(sets[0].targets.mean()), 4)
