@@ -435,7 +435,7 @@ class TrainParams:
             for name in ("epochs", "patches_per_image", "validate_every"):
                 if getattr(own, name) < 1:
                     raise ValueError(f"'train.{dimension}.{name}' must be at least 1, got {getattr(own, name)}")
-            if len(own.tile_overlap) != 2 or not all(0.0 <= share < 1.0 for share in own.tile_overlap):
+            if not all(0.0 <= share < 1.0 for share in own.tile_overlap):  # the loader has checked there are two
                 raise ValueError(f"'train.{dimension}.tile_overlap' must be two shares in [0, 1) (rows, columns), got {list(own.tile_overlap)}")
             if own.detail_channel and own.input == "patch":
                 raise ValueError(f"'train.{dimension}.detail_channel' needs 'input: whole' (a patch is already at full resolution)")

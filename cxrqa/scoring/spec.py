@@ -109,12 +109,13 @@ class InputSpec:
         if self.input_mode == "whole" and self.tile_weighting != "uniform":
             raise InputSpecError(f"tile_weighting {self.tile_weighting!r} needs input_mode 'patch' (a whole-image model has no tiles)")
         overlap = self.tile_overlap
-        if (
-            not isinstance(overlap, (tuple, list))
-            or len(overlap) != 2
-            or not all(isinstance(share, (int, float)) and not isinstance(share, bool) and 0.0 <= share < 1.0 for share in overlap)
-        ):
-            raise InputSpecError(f"tile_overlap must be two shares in [0, 1) (rows, columns), got {overlap!r}")
+        bad_overlap = InputSpecError(f"tile_overlap must be two shares in [0, 1) (rows, columns), got {overlap!r}")
+        if not isinstance(overlap, (tuple, list)) or not all(isinstance(share, (int, float)) and not isinstance(share, bool) for share in overlap):
+            raise bad_overlap
+        try:
+            tile_step(self.input_size, overlap)  # checks the count and the range of the shares
+        except ValueError:
+            raise bad_overlap from None
         object.__setattr__(self, "tile_overlap", tuple(float(share) for share in overlap))
         if self.input_mode == "whole" and any(self.tile_overlap):
             raise InputSpecError(f"tile_overlap {self.tile_overlap!r} needs input_mode 'patch' (a whole-image model has no tiles)")

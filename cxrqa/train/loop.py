@@ -242,8 +242,8 @@ def train_dimension(
     if live is not None and not resumed:
         live.log_params({"dimension": dimension, "train": dimension_params(train_params, dimension)})
     use_rois = model_params.loss.roi_weight > 0 and train_set.rois is not None
-    patch_size = tuple(model_params.train_size) if own.input == "patch" else None
-    tile_step = InputSpec.from_params(model_params, own).tile_step  # how validation tiles images, as scoring will
+    spec = InputSpec.from_params(model_params, own)  # validation makes inputs and tiles images as scoring will
+    patch_size = spec.input_size if spec.is_patch else None
     roi_guided = patch_size is not None and own.patch_sampling == "roi"
     if roi_guided and (train_set.rois is None or val_set.rois is None):
         raise ValueError(f"train.{dimension}.patch_sampling is 'roi' but some images have no ROI mask (processed/rois/)")
@@ -300,7 +300,7 @@ def train_dimension(
                     batch_size,
                     patch_size,
                     val_set.rois if roi_guided else None,
-                    tile_step,
+                    spec.tile_step,
                 )
                 if train_params.calibration == "linear":
                     mos = val_set.targets.numpy().astype(np.float64)
