@@ -43,7 +43,7 @@ import numpy as np
 import torch
 
 from cxrqa.config.schema import DimensionTrainParams, ModelParams, TrainParams
-from cxrqa.models import build_loss, build_model, build_optimizer, prepare_model, select_device
+from cxrqa.models import autocast_context, build_loss, build_model, build_optimizer, prepare_model, select_device
 from cxrqa.models.inference import FusedCPUForward
 from cxrqa.progress import progress_bar
 from cxrqa.scoring import InputSpec, covering_tiles, weighted_tile_mean
@@ -148,7 +148,7 @@ def _evaluate(
     when ``rois`` are given) and compare with the MOS. ``model`` is in evaluation mode (see
     :func:`_scorer`)."""
     scores = []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast_context(device):  # bf16 on CUDA, as the Predictor scores
         if tile_size is None:
             for start in range(0, len(images), batch_size):
                 batch = images[start : start + batch_size].to(device).contiguous(memory_format=torch.channels_last)
@@ -275,7 +275,8 @@ def train_dimension(
                 rois = rois.clone()
                 rois[flip] = rois[flip].flip(-1)
                 rois = rois.to(device)
-            out = model(images)
+            with autocast_context(device):  # bf16 on CUDA; the loss is taken in float32 below
+                out = model(images)
             # An image's score is the mean over its patches, as over its tiles when it is scored.
             score = out.score.float().view(len(index), patches_per_image).mean(dim=1)
             side_scores = out.side_scores.float().view(len(index), patches_per_image, -1).mean(dim=1)

@@ -23,18 +23,10 @@ def section():
     return yaml.safe_load((ROOT / "params.yaml").read_text())["model"]
 
 
-def _paper_gpu_overrides() -> dict[str, object]:
-    """The ``-S model.KEY=VALUE`` settings of the Makefile's ``paper-gpu`` target."""
-    import re
-
-    text = (ROOT / "Makefile").read_text()
-    recipe = text[text.index("paper-gpu:") :]
-    return {key: yaml.safe_load(value) for key, value in re.findall(r"-S '?model\.([\w.]+)=([^' \\]+)'?", recipe)}
-
-
-def test_make_paper_gpu_sets_the_papers_configuration(section, tmp_path):
+def test_make_paper_gpu_sets_the_papers_configuration(section, tmp_path, paper_gpu):
     # params.yaml holds a slim CPU default; `make paper-gpu` must restore the paper's network.
-    for dotted, value in _paper_gpu_overrides().items():
+    overrides = paper_gpu.paper_gpu_overrides(ROOT / "Makefile", epochs=60)
+    for dotted, value in ((k.removeprefix("model."), v) for k, v in overrides.items() if k.startswith("model.")):
         target = section
         *parents, leaf = dotted.split(".")
         for parent in parents:

@@ -188,3 +188,20 @@ def test_checkpoint_records_the_parameters_its_run_read(sets, tiny_params, tmp_p
     assert "init_score" not in checkpoint.params["model"]
     # the architecture still records the initial score the weights were built with
     assert checkpoint.model.config["init_score"] == round(float(sets[0].targets.mean()), 4)
+
+
+def test_every_forward_pass_runs_in_the_devices_autocast_context(sets, tiny_params, tmp_path, monkeypatch):
+    # On CUDA that context is bf16 autocast (README: training uses bf16 on a GPU); on the CPU a no-op.
+    import cxrqa.train.loop as loop
+
+    entered = []
+    real = loop.autocast_context
+
+    def recording(device, **kwargs):
+        entered.append(torch.device(device).type)
+        return real(device, **kwargs)
+
+    monkeypatch.setattr(loop, "autocast_context", recording)
+    run(sets, tiny_params, tmp_path, "autocast", {"batch_size": 6, "sharpness": {"epochs": 2, "validate_every": 1}})
+    steps_per_epoch = -(-len(sets[0]) // 6)
+    assert entered == (["cpu"] * steps_per_epoch + ["cpu"]) * 2  # each step, then the epoch's validation
