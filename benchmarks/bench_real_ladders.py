@@ -21,7 +21,7 @@ ensemble (the mean of their scores). Numbers are printed (and written with ``--j
 never asserted.
 
 Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base] [--films 20] [--steps 5]
-[--models models [models/seeds/20230101 ...]] [--json FILE]``; the default models and the two seed
+[--models models [models/seeds/20230101 ...]] [--params FILE] [--json FILE]``; the default models and the two seed
 runs: ``--models models models/seeds/*``.
 """
 
@@ -147,6 +147,8 @@ def main() -> None:
     parser.add_argument("--models", type=Path, nargs="+", default=[ROOT / "models"],
                         help="one or more model folders (each with gray_level/ and sharpness/), e.g. the seed runs")  # fmt: skip
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--params", type=Path,
+                        help="parameter file whose preprocess section scoring uses (models trained on other preprocessing)")  # fmt: skip
     args = parser.parse_args()
     images = sorted(args.images.glob("*.png"))[: args.films]
     if not images:
@@ -158,8 +160,9 @@ def main() -> None:
         ladders = write_ladders(images, folder / "rungs", args.steps)
         for index, models in enumerate(args.models):
             out = folder / f"scores_{index}.csv"
+            params = ["--params", str(args.params)] if args.params else []
             subprocess.run([sys.executable, "-m", "cxrqa.cli", "score", str(folder / "rungs"), "--models", str(models),
-                            "--out", str(out), "--quiet"], check=True, cwd=ROOT)  # fmt: skip
+                            "--out", str(out), "--quiet", *params], check=True, cwd=ROOT)  # fmt: skip
             scores = pd.read_csv(out)
             scores["file"] = scores["file"].map(lambda path: Path(path).name)
             score_sets.append(scores.set_index("file")[["gray_level", "sharpness"]])

@@ -92,6 +92,8 @@ def throughput(params_path: Path, dimension: str, batch_size: int, device: torch
     train_params = load_section(params_path, "train")
     own = train_params.for_dimension(dimension)
     spec = InputSpec.from_params(model_params, own)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     torch.manual_seed(0)
     model = prepare_model(build_model(model_params, init_score=5.5, in_chans=spec.channels), device)
     x = torch.randn(batch_size, spec.channels, *spec.input_size, device=device).contiguous(memory_format=torch.channels_last)
