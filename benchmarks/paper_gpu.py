@@ -148,16 +148,19 @@ def run_stage(name: str, argv: list[str], log_dir: Path) -> float:
 def test_agreement(predictions: Path) -> dict[str, float]:
     """ICC(A,1) with its CI, Pearson r and MAD of the test split's scores against the MOS."""
     from cxrqa.stats.icc import icc_pair
+    from cxrqa.train.metrics import agreement
 
     table = pd.read_csv(predictions)
     test = table[table["split"] == "test"]
-    row = icc_pair(test["score"], test["mos"]).iloc[0]
+    score, mos = test["score"].to_numpy(float), test["mos"].to_numpy(float)
+    row = icc_pair(score, mos).iloc[0]
+    figures = agreement(score, mos)
     return {
         "n": int(len(test)),
-        "icc": float(row["estimate"]),
+        "icc": figures["icc"],
         "icc_ci": [float(row["ci_low"]), float(row["ci_high"])],
-        "r": float(np.corrcoef(test["score"], test["mos"])[0, 1]),
-        "mad": float((test["score"] - test["mos"]).abs().mean()),
+        "r": figures["r"],
+        "mad": figures["mad"],
         "seconds_per_image": float(test["seconds_per_image"].mean()),
     }
 
