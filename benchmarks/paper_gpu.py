@@ -134,7 +134,7 @@ def run_stage(name: str, argv: list[str], log_dir: Path) -> float:
     started = time.perf_counter()
     with open(log_dir / f"{name}.log", "w") as log:
         code = subprocess.run(
-            [sys.executable, "-c", "import sys; from cxrqa.cli import main; sys.exit(main())", *argv],
+            [sys.executable, "-m", "cxrqa.cli", *argv],
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         ).returncode
     seconds = time.perf_counter() - started
@@ -145,7 +145,7 @@ def run_stage(name: str, argv: list[str], log_dir: Path) -> float:
     return seconds
 
 
-def test_agreement(predictions: Path) -> dict[str, float]:
+def test_split_figures(predictions: Path) -> dict[str, float]:
     """ICC(A,1) with its CI, Pearson r and MAD of the test split's scores against the MOS."""
     from cxrqa.stats.icc import icc_pair
     from cxrqa.train.metrics import agreement
@@ -183,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no CUDA device: the paper-scale run needs one")
     device = torch.device(args.device)
 
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params = apply_overrides(params, paper_gpu_overrides(ROOT / "Makefile", args.epochs))
+    overrides = paper_gpu_overrides(ROOT / "Makefile", args.epochs)
+    params = apply_overrides(yaml.safe_load((ROOT / "params.yaml").read_text()), overrides)
     if args.n_images:
         params["simulate"]["n_images"] = args.n_images
     params["train"]["device"] = params["predict"]["device"] = args.device
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     params_path = args.work / "params.yaml"
     params_path.write_text(yaml.safe_dump(params, sort_keys=False))
     name = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
-    result: dict = {"device": name, "torch": torch.__version__, "numpy": np.__version__, "overrides": paper_gpu_overrides(ROOT / "Makefile", args.epochs)}
+    result: dict = {"device": name, "torch": torch.__version__, "numpy": np.__version__, "overrides": overrides}
     out_file = args.out / "paper_gpu.json"
 
     def save() -> None:
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             "best_epoch": summary["best_epoch"],
             "val_icc": summary["best"].get("val_icc"),
             "train_seconds": summary["seconds"],
-            "test": test_agreement(predictions),
+            "test": test_split_figures(predictions),
         }
         print(json.dumps({dimension: result["dimensions"][dimension]}, indent=1), flush=True)
         save()

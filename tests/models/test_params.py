@@ -26,12 +26,8 @@ def section():
 def test_make_paper_gpu_sets_the_papers_configuration(section, tmp_path, paper_gpu):
     # params.yaml holds a slim CPU default; `make paper-gpu` must restore the paper's network.
     overrides = paper_gpu.paper_gpu_overrides(ROOT / "Makefile", epochs=60)
-    for dotted, value in ((k.removeprefix("model."), v) for k, v in overrides.items() if k.startswith("model.")):
-        target = section
-        *parents, leaf = dotted.split(".")
-        for parent in parents:
-            target = target[parent]
-        target[leaf] = value
+    model_overrides = {key: value for key, value in overrides.items() if key.startswith("model.")}
+    section = paper_gpu.apply_overrides({"model": section}, model_overrides)["model"]
     params = load_section(_write(tmp_path, section), "model")
     assert isinstance(params, ModelParams)
     assert params.stem_channels == 32 and params.hc_channels == (64, 128, 256, 512)
