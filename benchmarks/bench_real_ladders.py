@@ -8,7 +8,9 @@ study testing itself), per dimension:
 * gray-level: ``contrast`` (grey levels compressed towards mid-grey), ``exposure_noise`` (the
   quantum noise of a falling dose at unchanged display levels, as a digital system shows an
   underexposure), ``tone_curve`` (a gamma that darkens the mid-tones), ``tone_curve_lighter`` (its
-  inverse, lightening them), ``clipping`` (the bright end burnt out);
+  inverse, lightening them), ``clipping`` (the bright end burnt out: mediastinum, spine and
+  diaphragm white), ``clipping_dark`` (the dark end burnt out: the lungs black, as a detector
+  saturated by an overexposure shows them);
 * sharpness: ``focal_blur`` (Gaussian), ``motion`` (a horizontal line kernel), ``smoothing`` (a
   median filter, as over-processed noise reduction).
 
@@ -69,6 +71,12 @@ def _clipping(x, s, rng):
     return np.minimum(x, level) / max(level, 1e-6)
 
 
+def _clipping_dark(x, s, rng):
+    # The mirror of _clipping: the darkest 45 % x s of the pixels (lungs first) burnt to black.
+    level = np.quantile(x, 0.45 * s) if s > 0 else 0.0
+    return (np.maximum(x, level) - level) / max(1.0 - level, 1e-6)
+
+
 def _focal_blur(x, s, rng):
     return ndimage.gaussian_filter(x, 0.01 + 4.0 * s)
 
@@ -86,7 +94,7 @@ def _smoothing(x, s, rng):
 #: Degradation kinds per dimension: ``f(image in [0, 1], severity in [0, 1], rng) -> image``.
 KINDS = {
     "gray_level": {"contrast": _contrast, "exposure_noise": _exposure_noise, "tone_curve": _tone_curve,
-                   "tone_curve_lighter": _tone_curve_lighter, "clipping": _clipping},
+                   "tone_curve_lighter": _tone_curve_lighter, "clipping": _clipping, "clipping_dark": _clipping_dark},
     "sharpness": {"focal_blur": _focal_blur, "motion": _motion, "smoothing": _smoothing},
 }
 
