@@ -72,9 +72,8 @@ def _clipping(x, s, rng):
 
 
 def _clipping_dark(x, s, rng):
-    # The mirror of _clipping: the darkest 45 % x s of the pixels (lungs first) burnt to black.
-    level = np.quantile(x, 0.45 * s) if s > 0 else 0.0
-    return (np.maximum(x, level) - level) / max(1.0 - level, 1e-6)
+    # _clipping of the inverted film: the darkest 45 % x s of the pixels (lungs first) burnt to black.
+    return 1.0 - _clipping(1.0 - x, s, rng)
 
 
 def _focal_blur(x, s, rng):

@@ -55,14 +55,16 @@ def paper_gpu_overrides(makefile: Path, epochs: int) -> dict[str, object]:
 
 
 def apply_overrides(params: dict, overrides: dict[str, object]) -> dict:
-    """``params`` with each dotted key set, as ``dvc exp run -S`` sets it; an unknown key is an error."""
+    """``params`` with each dotted key set, as ``dvc exp run -S`` sets it; a key (or section)
+    that ``params`` lacks is an error, since ``-S`` would add it silently."""
     for dotted, value in overrides.items():
         node = params
         *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node[part]
-        if leaf not in node:
-            raise KeyError(f"the paper-gpu recipe sets {dotted}, which params.yaml lacks")
+        for part in [*parents, leaf]:
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"the paper-gpu recipe sets {dotted}, which params.yaml lacks")
+            if part != leaf:
+                node = node[part]
         node[leaf] = value
     return params
 

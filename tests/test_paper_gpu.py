@@ -36,3 +36,5 @@ def test_an_override_of_a_key_params_yaml_lacks_is_an_error(paper_gpu):
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     with pytest.raises(KeyError, match="train.warmup"):
         paper_gpu.apply_overrides(params, {"train.warmup": 5})
+    with pytest.raises(KeyError, match="schedule.warmup"):  # a missing section, not only a missing leaf
+        paper_gpu.apply_overrides(params, {"schedule.warmup": 5})
