@@ -261,18 +261,18 @@ def train_dimension(
         for start in bar:
             index = order[start : start + batch_size]
             drawn = index.repeat_interleave(patches_per_image)  # each image once per patch
-            images = train_set.images[drawn]
-            rois = train_set.rois[drawn] if use_rois else None
-            if patch_size is not None:
+            # Both ways give new tensors, so the flips below leave the training set as it is.
+            set_rois = train_set.rois if use_rois else None
+            if patch_size is None:
+                images, rois = train_set.images[drawn], None if set_rois is None else set_rois[drawn]
+            else:
                 weights = None if corner_weights is None else corner_weights[drawn]
-                images, rois = random_patches(images, patch_size, generator, rois, weights=weights)
-            images = images.clone()
+                images, rois = random_patches(train_set.images, patch_size, generator, set_rois, weights=weights, index=drawn)
             flip = flips[drawn]
             images[flip] = images[flip].flip(-1)
             images = images.to(device).contiguous(memory_format=torch.channels_last)
             target = train_set.targets[index].to(device)
             if rois is not None:
-                rois = rois.clone()
                 rois[flip] = rois[flip].flip(-1)
                 rois = rois.to(device)
             with autocast_context(device):  # bf16 on CUDA; the loss is taken in float32 below

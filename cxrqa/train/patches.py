@@ -62,13 +62,14 @@ def random_patches(
     rois: torch.Tensor | None = None,
     *,
     weights: torch.Tensor | None = None,
+    index: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One random ``h x w`` patch per image of an ``N x C x H x W`` batch (and of its ROI masks).
 
     Parameters
     ----------
     images : Tensor
-        ``N x C x H x W`` batch.
+        ``N x C x H x W`` batch, or the whole training set when ``index`` picks the batch.
     size : tuple of int
         Patch ``(h, w)``.
     generator : torch.Generator
@@ -79,9 +80,18 @@ def random_patches(
         ``N x Gh x Gw`` corner weights from :func:`position_weights`; when given, a patch's
         top-left corner is drawn on the :data:`POSITION_STRIDE` grid with probability
         proportional to its weight (the ROI share the patch covers). Without it, positions are
-        uniform.
+        uniform. One row per patch, in the order of ``index`` when it is given.
+    index : Tensor, optional
+        Rows of ``images`` (and ``rois``) to cut one patch each from, repeats allowed; the patches
+        are cut from the set directly, without first copying the whole images of the batch.
+
+    Returns
+    -------
+    patches, roi_patches : Tensor, Tensor or None
+        New tensors (never views of ``images``), ``n x C x h x w`` and ``n x 1 x h x w``.
     """
-    n, _, height, width = images.shape
+    rows = range(images.shape[0]) if index is None else index.tolist()
+    n, (height, width) = len(rows), images.shape[-2:]
     h, w = size
     if h > height or w > width:
         raise ValueError(f"patch {h}x{w} is larger than the images ({height}x{width})")
@@ -92,8 +102,8 @@ def random_patches(
         chosen = torch.multinomial(weights.flatten(1), 1, generator=generator)[:, 0]
         tops = (chosen // weights.shape[2] * POSITION_STRIDE).tolist()
         lefts = (chosen % weights.shape[2] * POSITION_STRIDE).tolist()
-    patches = torch.stack([images[i, :, t : t + h, l : l + w] for i, (t, l) in enumerate(zip(tops, lefts))])
+    patches = torch.stack([images[i, :, t : t + h, l : l + w] for i, t, l in zip(rows, tops, lefts)])
     roi_patches = None
     if rois is not None:
-        roi_patches = torch.stack([rois[i, :, t : t + h, l : l + w] for i, (t, l) in enumerate(zip(tops, lefts))])
+        roi_patches = torch.stack([rois[i, :, t : t + h, l : l + w] for i, t, l in zip(rows, tops, lefts)])
     return patches, roi_patches

@@ -62,3 +62,30 @@ def test_negative_step_and_frozen_model_raise():
         learning_rate(-1)
     with pytest.raises(ValueError, match="no trainable"):
         make_optimizer(torch.nn.Linear(2, 1).requires_grad_(False))
+
+
+def test_batched_adam_steps_to_the_weights_of_the_per_tensor_loop():
+    """The optimiser runs torch's foreach Adam; on the CPU it must give the for-loop's weights bit
+    for bit, or trained models would depend on the dispatch."""
+    from cxrqa.config import DEFAULT_PARAMS, load_section
+    from cxrqa.models import build_model
+
+    model_params = load_section(DEFAULT_PARAMS, "model")
+    weights = []
+    for foreach in (True, False):
+        torch.manual_seed(0)
+        model = build_model(model_params, init_score=5.0)
+        optimizer, scheduler = make_optimizer(model, base_lr=1e-3, decay_steps=3.0)
+        if not foreach:
+            optimizer.param_groups[0]["foreach"] = False
+        assert optimizer.param_groups[0]["foreach"] is foreach
+        generator = torch.Generator().manual_seed(1)
+        for _ in range(5):
+            images = torch.randn(2, 1, 64, 64, generator=generator)
+            loss = (model(images).score - 5.0).square().mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+        weights.append([p.detach().clone() for p in model.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*weights))

@@ -71,3 +71,23 @@ def test_state_round_trips():
 def test_decay_outside_the_open_interval_is_refused(decay):
     with pytest.raises(ValueError, match="must lie in"):
         WeightAverage(_model(), decay)
+
+
+def test_update_is_bit_for_bit_each_tensors_own_lerp():
+    """The batched update gives the bytes of ``average.lerp_(weight, 1 - decay)`` per tensor, so
+    a trained model does not depend on how the update is dispatched."""
+    model = _model()
+    average = WeightAverage(model, decay=0.99)
+    expected = {name: value.detach().clone() for name, value in model.state_dict().items()}
+    for step in range(1, 4):
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.add_(torch.randn_like(parameter))
+        average.update(model)
+        decay = min(0.99, (1 + step) / (10 + step))
+        for name, value in model.state_dict().items():
+            if value.is_floating_point():
+                expected[name].lerp_(value, 1.0 - decay)
+            else:
+                expected[name].copy_(value)
+    assert all(torch.equal(average.average[name], expected[name]) for name in expected)

@@ -15,8 +15,8 @@ from cxrqa.train.patches import position_weights, random_patches
 
 
 def _corners(images, size, seed, sampling_rois=None, draws=40):
-    weights = None if sampling_rois is None else position_weights(sampling_rois, size)
     """Top-left corners of ``draws`` batches of patches, found by locating the patch in its image."""
+    weights = None if sampling_rois is None else position_weights(sampling_rois, size)
     generator = torch.Generator().manual_seed(seed)
     found = []
     for _ in range(draws):
@@ -32,6 +32,22 @@ def _corners(images, size, seed, sampling_rois=None, draws=40):
 def numbered_images():
     """Two 96 x 80 images whose every pixel value is unique, so a patch reveals its position."""
     return torch.arange(2 * 96 * 80, dtype=torch.float32).reshape(2, 1, 96, 80)
+
+
+def test_patches_cut_by_index_are_those_of_the_gathered_batch(numbered_images):
+    """Cutting from the set by row index draws the same positions and values as cutting from a
+    copied batch (the training loop's shortcut), and the patches are copies, not views."""
+    images = torch.cat([numbered_images, numbered_images + 1e5])  # four distinct images
+    rois = (images > 3e3).float()[:, :1]
+    index = torch.tensor([3, 0, 3, 2])
+    weights = position_weights(rois, (32, 32))
+    direct = random_patches(images, (32, 32), torch.Generator().manual_seed(5), rois, weights=weights[index], index=index)
+    gathered = random_patches(images[index], (32, 32), torch.Generator().manual_seed(5), rois[index], weights=weights[index])
+    for ours, theirs in zip(direct, gathered):
+        assert torch.equal(ours, theirs)
+    before = images.clone()
+    direct[0].fill_(-1.0)
+    assert torch.equal(images, before)
 
 
 def test_roi_guided_patches_always_touch_the_roi(numbered_images):
