@@ -35,3 +35,21 @@ def test_brisque_rises_with_blur_and_noise(pattern):
 def test_brisque_rejects_colour_input(pattern):
     with pytest.raises(ValueError, match="2-D"):
         BrisqueScorer()(np.stack([pattern] * 3, axis=-1))
+
+
+def test_separable_mscn_matches_the_package_2d_convolution(pattern):
+    """The two 1-D passes give the package's coefficients, and so its features and score."""
+    import brisque.brisque as module
+
+    from cxrqa.baselines.brisque import separable_mscn
+
+    package = module.BRISQUE(url=False)
+    rng = np.random.default_rng(1)
+    for image in (pattern, rng.random((37, 52))):
+        expected = package.calculate_mscn_coefficients(image, 7, 7 / 6)
+        np.testing.assert_allclose(separable_mscn(image, 7, 7 / 6), expected, rtol=0, atol=1e-9)
+    ours = BrisqueScorer()
+    original = [float(np.ravel(v)[0]) for v in package.calculate_brisque_features(pattern, kernel_size=7, sigma=7 / 6)]
+    np.testing.assert_allclose(ours.features(pattern)[:18], original, rtol=1e-9)
+    with pytest.raises(ValueError, match="odd"):
+        separable_mscn(pattern, 6)
