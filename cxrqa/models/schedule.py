@@ -116,7 +116,7 @@ def make_optimizer(
     if not params:
         raise ValueError("the model has no trainable parameters")
     # foreach: torch's batched Adam, which it picks by itself on CUDA only. On the CPU it gives the
-    # same weights bit for bit as the per-tensor loop (tested) in about 60 % of the step's time.
+    # same weights bit for bit as the per-tensor loop (tested) in about 60 % of its time per step.
     optimizer = torch.optim.Adam(params, lr=base_lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=True)
 
     def factor(step: int) -> float:

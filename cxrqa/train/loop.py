@@ -241,7 +241,7 @@ def train_dimension(
     live = _open_live(log_dir, resumed)
     if live is not None and not resumed:
         live.log_params({"dimension": dimension, "train": dimension_params(train_params, dimension)})
-    use_rois = model_params.loss.roi_weight > 0 and train_set.rois is not None
+    loss_rois = train_set.rois if model_params.loss.roi_weight > 0 else None  # what the ROI loss term is cut from
     spec = InputSpec.from_params(model_params, own)  # validation makes inputs and tiles images as scoring will
     patch_size = spec.input_size if spec.is_patch else None
     roi_guided = patch_size is not None and own.patch_sampling == "roi"
@@ -262,12 +262,11 @@ def train_dimension(
             index = order[start : start + batch_size]
             drawn = index.repeat_interleave(patches_per_image)  # each image once per patch
             # Both ways give new tensors, so the flips below leave the training set as it is.
-            set_rois = train_set.rois if use_rois else None
             if patch_size is None:
-                images, rois = train_set.images[drawn], None if set_rois is None else set_rois[drawn]
+                images, rois = train_set.images[drawn], None if loss_rois is None else loss_rois[drawn]
             else:
                 weights = None if corner_weights is None else corner_weights[drawn]
-                images, rois = random_patches(train_set.images, patch_size, generator, set_rois, weights=weights, index=drawn)
+                images, rois = random_patches(train_set.images, patch_size, generator, loss_rois, weights=weights, index=drawn)
             flip = flips[drawn]
             images[flip] = images[flip].flip(-1)
             images = images.to(device).contiguous(memory_format=torch.channels_last)
