@@ -186,7 +186,7 @@ class ResidualBlock(nn.Module):
         self.conv2 = _conv(channels, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(x + self.conv2(F.relu(self.conv1(x))))
+        return F.relu(x + self.conv2(F.relu(self.conv1(x), inplace=True)), inplace=True)
 
 
 class ResNetStem(nn.Module):
@@ -199,7 +199,7 @@ class ResNetStem(nn.Module):
         self.block2 = ResidualBlock(channels=channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.block2(self.block1(F.relu(self.conv_in(x))))
+        return self.block2(self.block1(F.relu(self.conv_in(x), inplace=True)))
 
 
 class AttentionUNet(nn.Module):
@@ -224,14 +224,14 @@ class AttentionUNet(nn.Module):
         return x[..., : like.shape[-2], : like.shape[-1]]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        d1 = F.relu(self.down1(x))
-        d2 = F.relu(self.down2(d1))
-        d3 = F.relu(self.down3(d2))
-        b = F.relu(self.bottom(d3))
-        u2 = F.relu(self._crop(self.up2(b), d2))
-        u2 = F.relu(self.merge2(torch.cat([u2, d2], dim=1)))
-        u1 = F.relu(self._crop(self.up1(u2), d1))
-        u1 = F.relu(self.merge1(torch.cat([u1, d1], dim=1)))
+        d1 = F.relu(self.down1(x), inplace=True)
+        d2 = F.relu(self.down2(d1), inplace=True)
+        d3 = F.relu(self.down3(d2), inplace=True)
+        b = F.relu(self.bottom(d3), inplace=True)
+        u2 = F.relu(self._crop(self.up2(b), d2), inplace=True)
+        u2 = F.relu(self.merge2(torch.cat([u2, d2], dim=1)), inplace=True)
+        u1 = F.relu(self._crop(self.up1(u2), d1), inplace=True)
+        u1 = F.relu(self.merge1(torch.cat([u1, d1], dim=1)), inplace=True)
         return torch.sigmoid(self._crop(self.head(u1), x))
 
 
@@ -252,9 +252,9 @@ class SiPNet(nn.Module):
         return torch.amax(x, dim=(-2, -1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self.reduce(x))
+        x = F.relu(self.reduce(x), inplace=True)
         for down in self.downs:
-            x = F.relu(down(x))
+            x = F.relu(down(x), inplace=True)
         return self.pool(x)
 
 
@@ -409,7 +409,7 @@ class CaHDCRGA(nn.Module):
         pooled = []
         level = stem
         for conv, sipnet in zip(self.hcnet, self.sipnets):
-            level = F.relu(conv(level))
+            level = F.relu(conv(level), inplace=True)
             side = level if attention is None else self.apply_attention(level, attention)
             pooled.append(sipnet(side))
         return torch.cat(pooled, dim=1), attention
@@ -431,7 +431,7 @@ class CaHDCRGA(nn.Module):
         """
         parts = features.chunk(N_LEVELS, dim=1)
         side = torch.cat([fc(p) for fc, p in zip(self.side_fcs, parts)], dim=1)
-        score = self.fc6(F.relu(self.fc5(features))).squeeze(1)
+        score = self.fc6(F.relu(self.fc5(features), inplace=True)).squeeze(1)
         return score, side
 
     def forward(self, x: torch.Tensor) -> CaHDCOutput:

@@ -181,3 +181,32 @@ def test_mean_pooling_weighs_every_position_and_max_only_the_largest():
 def test_constructor_is_keyword_only():
     with pytest.raises(TypeError):
         CaHDCRGA(1)  # noqa
+
+
+@pytest.mark.parametrize("batch_norm", [True, False])
+def test_in_place_relu_gives_the_out_of_place_gradients_bit_for_bit(monkeypatch, batch_norm):
+    """The network's ReLUs run in place (they save an allocation per activation in training); the
+    scores and every gradient must equal those of out-of-place ReLUs bit for bit, with and without
+    the training-time BatchNorm, or trained models would depend on it."""
+    import torch.nn.functional as functional
+
+    from cxrqa.models import cahdc_rga
+    from cxrqa.train.batchnorm import attach_batchnorm
+
+    def out_of_place(x, inplace=False):
+        return torch.relu(x)
+
+    results = []
+    for relu in (functional.relu, out_of_place):
+        monkeypatch.setattr(cahdc_rga.F, "relu", relu)
+        torch.manual_seed(0)
+        model = CaHDCRGA(train_size=(64, 64))
+        if batch_norm:
+            attach_batchnorm(model)
+        model.train()
+        images = torch.randn(3, 1, 96, 64, generator=torch.Generator().manual_seed(1))
+        out = model(images)
+        (out.score.square().sum() + out.side_scores.sum() + out.attention.mean()).backward()
+        results.append([out.score.detach()] + [p.grad.clone() for p in model.parameters()])
+        monkeypatch.undo()
+    assert all(torch.equal(a, b) for a, b in zip(*results))
