@@ -53,3 +53,22 @@ def test_separable_mscn_matches_the_package_2d_convolution(pattern):
     np.testing.assert_allclose(ours.features(pattern)[:18], original, rtol=1e-9)
     with pytest.raises(ValueError, match="odd"):
         separable_mscn(pattern, 6)
+
+
+def test_aggd_fit_gives_the_package_fit_bit_for_bit(pattern):
+    """Our one-pass AGGD fit returns the package's values, the same bits, for each of the five
+    coefficient maps the features are fitted on (MSCN and its four pair products), on a smooth
+    pattern, on noise, and on a clipped image whose flat regions give exact zeros."""
+    import brisque.brisque as module
+
+    from cxrqa.baselines.brisque import aggd_fit, separable_mscn
+
+    package = module.BRISQUE(url=False)
+    rng = np.random.default_rng(2)
+    clipped = np.clip(pattern * 1.8 - 0.4, 0.0, 1.0)
+    for image in (pattern, rng.random((37, 52)), clipped):
+        for name, values in package.calculate_pair_product_coefficients(separable_mscn(image)).items():
+            expected, ours = package.asymmetric_generalized_gaussian_fit(values), aggd_fit(values)
+            for a, b in zip(expected, ours):
+                assert np.asarray(a).shape == np.asarray(b).shape, name
+                assert np.array_equal(np.asarray(a), np.asarray(b)), (name, a, b)
