@@ -23,6 +23,7 @@ from skimage.measure import blur_effect
 
 __all__ = [
     "MIN_PIXELS",
+    "canny_edges",
     "check_image",
     "clipped_fraction",
     "cpbd",
@@ -209,16 +210,46 @@ def edge_widths_per_region(image, masks, *, sigma: float = 1.5) -> list[tuple[np
     magnitude = np.hypot(ndimage.sobel(smoothed, axis=0), ndimage.sobel(smoothed, axis=1))
     horizontal_gradient = np.abs(ndimage.sobel(image, axis=1)) >= np.abs(ndimage.sobel(image, axis=0))
     along_rows, along_columns = _row_runs(image), _row_runs(image.T)
+    thresholds = [np.percentile(magnitude if mask is None else magnitude[mask], [70.0, 90.0]) for mask in masks]
     results = []
-    for mask in masks:
-        low, high = np.percentile(magnitude if mask is None else magnitude[mask], [70.0, 90.0])
-        edges = canny(image, sigma=sigma, low_threshold=low, high_threshold=high)
+    for mask, edges in zip(masks, canny_edges(image, sigma, thresholds)):
         if mask is not None:
             edges &= mask
         w1, c1 = _row_widths(along_rows, edges & horizontal_gradient)
         w2, c2 = _row_widths(along_columns, (edges & ~horizontal_gradient).T)
         results.append((np.concatenate([w1, w2]), np.concatenate([c1, c2])))
     return results
+
+
+def canny_edges(image: np.ndarray, sigma: float, thresholds) -> list[np.ndarray]:
+    """``skimage.feature.canny(image, sigma, low, high)`` for each ``(low, high)`` of ``thresholds``.
+
+    Canny's smoothing, gradients and non-maximum suppression do not depend on the thresholds,
+    so they are computed once, by scikit-image's own (private) steps, and only the hysteresis
+    is each pair's; a test checks the edges against ``canny`` itself. Where those steps are not
+    importable (another scikit-image), ``canny`` is called once per pair.
+    """
+    try:
+        from skimage.feature._canny import _preprocess
+        from skimage.feature._canny_cy import _nonmaximum_suppression_bilinear
+    except ImportError:
+        return [canny(image, sigma=sigma, low_threshold=low, high_threshold=high) for low, high in thresholds]
+    smoothed, eroded_mask = _preprocess(image, None, sigma, "constant", 0.0)
+    jsobel, isobel = ndimage.sobel(smoothed, axis=1), ndimage.sobel(smoothed, axis=0)
+    magnitude = isobel * isobel
+    magnitude += jsobel * jsobel
+    np.sqrt(magnitude, out=magnitude)
+    # The suppression zeroes what lies below its threshold: at the lowest, it serves every pair.
+    lowest = float(min(low for low, _ in thresholds))
+    suppressed = _nonmaximum_suppression_bilinear(isobel, jsobel, magnitude, eroded_mask, lowest)
+    edges = []
+    for low, high in thresholds:
+        candidate = (suppressed > 0) & (suppressed >= low)
+        labels, count = ndimage.label(candidate, np.ones((3, 3), bool))
+        keep = np.zeros(count + 1, bool)
+        keep[np.unique(labels[candidate & (suppressed >= high)])] = True  # segments that reach the high threshold
+        edges.append(keep[labels])
+    return edges
 
 
 def edge_width(image, mask=None, *, sigma: float = 1.5) -> float:

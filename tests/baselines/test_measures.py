@@ -106,3 +106,30 @@ def test_table_edge_columns_match_the_single_measures(pattern, lung_mask):
     values = image_features(pattern, lung_mask)
     assert values["edge_width_roi"] == m.edge_width(pattern, lung_mask)
     assert values["cpbd_image"] == m.cpbd(pattern)
+
+
+@pytest.mark.parametrize("blur", [0.0, 2.0])
+def test_canny_edges_are_scikit_images_canny_at_every_threshold_pair(pattern, blur):
+    """The shared-step Canny gives ``skimage.feature.canny``'s edges for each threshold pair,
+    whichever pair is lower (the suppression runs once, at the lowest threshold), including a
+    pair so high that no edge survives."""
+    from skimage.feature import canny
+
+    image = _blurred(pattern, blur)
+    magnitude = np.hypot(ndimage.sobel(image, axis=0), ndimage.sobel(image, axis=1))
+    pairs = [np.percentile(magnitude, q) for q in ([70.0, 90.0], [40.0, 95.0], [85.0, 99.0])] + [(10.0, 20.0)]
+    shared = m.canny_edges(image, 1.5, pairs)
+    for (low, high), edges in zip(pairs, shared):
+        expected = canny(image, sigma=1.5, low_threshold=low, high_threshold=high)
+        assert edges.dtype == bool and np.array_equal(edges, expected), (low, high)
+    assert shared[0].any() and not shared[-1].any()
+
+
+def test_canny_edges_without_scikit_images_private_steps_fall_back_to_canny(pattern, monkeypatch):
+    import sys
+
+    from skimage.feature import canny
+
+    monkeypatch.setitem(sys.modules, "skimage.feature._canny_cy", None)  # the import then fails
+    edges = m.canny_edges(pattern, 1.5, [(0.05, 0.1)])
+    assert np.array_equal(edges[0], canny(pattern, sigma=1.5, low_threshold=0.05, high_threshold=0.1))
