@@ -110,14 +110,21 @@ def test_table_edge_columns_match_the_single_measures(pattern, lung_mask):
 
 @pytest.mark.parametrize("blur", [0.0, 2.0])
 def test_canny_edges_are_scikit_images_canny_at_every_threshold_pair(pattern, blur):
-    """The shared-step Canny gives ``skimage.feature.canny``'s edges for each threshold pair,
-    whichever pair is lower (the suppression runs once, at the lowest threshold), including a
-    pair so high that no edge survives."""
+    """The shared-step Canny gives ``skimage.feature.canny``'s edges for each threshold pair: at
+    percentiles of a gradient magnitude (as the edge widths choose them), at and one rounding step
+    above pixels' own gradients in Canny (where a threshold test decides), and at a pair so high
+    that no edge survives."""
     from skimage.feature import canny
+    from skimage.feature._canny import _preprocess
 
     image = _blurred(pattern, blur)
     magnitude = np.hypot(ndimage.sobel(image, axis=0), ndimage.sobel(image, axis=1))
-    pairs = [np.percentile(magnitude, q) for q in ([70.0, 90.0], [40.0, 95.0], [85.0, 99.0])] + [(10.0, 20.0)]
+    pairs = [np.percentile(magnitude, q) for q in ([70.0, 90.0], [40.0, 95.0], [85.0, 99.0])]
+    smoothed, _ = _preprocess(image, None, 1.5, "constant", 0.0)
+    own = np.hypot(ndimage.sobel(smoothed, axis=0), ndimage.sobel(smoothed, axis=1))
+    for value in np.percentile(own, [60.0, 75.0, 90.0], method="nearest"):
+        pairs += [(value, 1.5 * value), (np.nextafter(value, np.inf), 1.5 * value), (np.nextafter(value, 0.0), value)]
+    pairs += [(10.0, 20.0)]
     shared = m.canny_edges(image, 1.5, pairs)
     for (low, high), edges in zip(pairs, shared):
         expected = canny(image, sigma=1.5, low_threshold=low, high_threshold=high)
