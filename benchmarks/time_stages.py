@@ -11,6 +11,12 @@ checkpoints, from which ``cxrqa train`` resumes) are removed first, as a clean c
 otherwise a forced training stage would resume its finished run and take seconds. The outputs and ``dvc.lock`` end as after a plain ``dvc repro``. The
 project's target is at most 25 minutes for the whole default pipeline (every stage of
 ``dvc.yaml``) on the 2-core CI machine.
+
+A shared host runs at different speeds at different times (the same unchanged stage has taken
+10-20 % longer from one run to the next), so the run is bracketed by a host reference: the
+median seconds of a default CPU training step (:func:`bench_train_step.make_step`, the work
+that is two thirds of the pipeline), measured before the first stage and after the last
+(``--no-reference`` skips it). Compare totals of two runs only together with their references.
 """
 
 from __future__ import annotations
@@ -52,11 +58,40 @@ def remove(paths: list[Path]) -> None:
             path.unlink()
 
 
+def host_reference(steps: int = 15) -> float:
+    """Median seconds of one default training step (batch 8, ``train.num_threads`` threads) now."""
+    import statistics
+
+    from cxrqa.config import DEFAULT_PARAMS, load_section  # cxrqa first: it pins the CPU paths of torch and NumPy
+
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_train_step import make_step
+
+    threads = load_section(DEFAULT_PARAMS, "train").num_threads
+    if threads > 0:
+        torch.set_num_threads(threads)
+    step = make_step(load_section(DEFAULT_PARAMS, "model"), True, True, 8)
+    for _ in range(2):
+        step()
+    seconds = []
+    for _ in range(steps):
+        started = time.perf_counter()
+        step()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--until", help="stop after the last stage whose name starts with this (e.g. predict)")
     parser.add_argument("--csv", type=Path, help="also write stage,seconds to this CSV")
+    parser.add_argument("--no-reference", action="store_true", help="skip the host reference before and after")
     args = parser.parse_args(argv)
+    references = [] if args.no_reference else [host_reference()]
+    if references:
+        print(f"[time_stages] host reference before: {references[0]:.3f} s per training step", flush=True)
     names = stages()
     if args.until:
         matching = [i for i, name in enumerate(names) if name.startswith(args.until)]
@@ -80,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in rows:
         print(f"{name:20s} {seconds:8.1f} {seconds / 60:9.2f}")
     print(f"{'total':20s} {total:8.1f} {total / 60:9.2f}")
+    if references:
+        references.append(host_reference())
+        print(f"host reference: {references[0]:.3f} s per training step before, {references[1]:.3f} s after")
     if args.csv:
         with args.csv.open("w", newline="") as handle:
             csv.writer(handle).writerows([("stage", "seconds"), *((n, f"{s:.1f}") for n, s in rows)])
