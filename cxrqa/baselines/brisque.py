@@ -167,7 +167,7 @@ class BrisqueScorer:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self._model = module.BRISQUE(url=False)
-        # its feature step then calls ours
+        # the package's feature step then calls these two in place of its own
         self._model.calculate_mscn_coefficients = separable_mscn
         self._model.asymmetric_generalized_gaussian_fit = aggd_fit
 
