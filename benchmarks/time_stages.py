@@ -16,7 +16,8 @@ A shared host runs at different speeds at different times (the same unchanged st
 10-20 % longer from one run to the next), so the run is bracketed by a host reference: the
 median seconds of a default CPU training step (:func:`bench_train_step.make_step`, the work
 that is two thirds of the pipeline), measured before the first stage and after the last
-(``--no-reference`` skips it). Compare totals of two runs only together with their references.
+(``--no-reference`` skips it). It shows the host's speed at the two ends only, not a slowdown in
+between: compare totals of two runs with their references, and stages within one run.
 """
 
 from __future__ import annotations
