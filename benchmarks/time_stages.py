@@ -67,21 +67,14 @@ def host_reference(steps: int = 15) -> float:
 
     import torch
 
-    sys.path.insert(0, str(Path(__file__).parent))
+    from _timing import interleaved_times  # benchmarks/_timing.py, beside this script
     from bench_train_step import make_step
 
     threads = load_section(DEFAULT_PARAMS, "train").num_threads
     if threads > 0:
         torch.set_num_threads(threads)
     step = make_step(load_section(DEFAULT_PARAMS, "model"), True, True, 8)
-    for _ in range(2):
-        step()
-    seconds = []
-    for _ in range(steps):
-        started = time.perf_counter()
-        step()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+    return statistics.median(interleaved_times({"step": step}, steps)["step"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -126,14 +126,14 @@ def aggd_fit(values: np.ndarray) -> tuple:
     left, right = squares[values < 0], squares[values >= 0]
     left_mean, right_mean = np.sum(left) / left.shape, np.sum(right) / right.shape
     r_hat = (np.sum(np.abs(values)) / values.size) ** 2 / (np.sum(squares) / values.size)
-    gamma = np.sqrt(left_mean) / np.sqrt(right_mean)
+    sigma_l, sigma_r = np.sqrt(left_mean), np.sqrt(right_mean)
+    gamma = sigma_l / sigma_r
     big_r_hat = r_hat * ((gamma**3 + 1) * (gamma + 1)) / ((gamma**2 + 1) ** 2)
 
     def phi(alpha):
         return special.gamma(2 / alpha) ** 2 / (special.gamma(1 / alpha) * special.gamma(3 / alpha))
 
     alpha = optimize.root(lambda z: phi(z) - big_r_hat, [0.2]).x[0]
-    sigma_l, sigma_r = np.sqrt(left_mean), np.sqrt(right_mean)
     constant = np.sqrt(special.gamma(1 / alpha) / special.gamma(3 / alpha))
     mean = (sigma_r - sigma_l) * constant * (special.gamma(2 / alpha) / special.gamma(1 / alpha))
     return alpha, mean, sigma_l, sigma_r
