@@ -17,14 +17,17 @@ study testing itself), per dimension:
 Every rung (the undegraded film is step 0) is written as a 16-bit PNG and scored with
 ``cxrqa score --models MODELS``. For each film and kind, Spearman's rho between severity step and
 the dimension's score; printed: the mean rho per kind (target: at most -0.9), its range, and the
-mean score per step. With several ``--models`` folders (e.g. the seed runs under ``models/seeds``)
+mean score per step. Then, per gray-level kind, how the films' rho depends on their own tone
+(:func:`film_tone`, the darkest lung tone): Spearman between tone and rho, and for the films at
+or above ``--light-tone`` and the others the mean rho, the mean score of the untouched film and the
+mean change of the score at the first step. With several ``--models`` folders (e.g. the seed runs under ``models/seeds``)
 each set is printed, then the spread of the mean rho across sets and the figures of their
 ensemble (the mean of their scores). Numbers are printed (and written with ``--json FILE``),
 never asserted.
 
 Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base] [--films 20] [--steps 5]
-[--models models [models/seeds/20230101 ...]] [--params FILE] [--json FILE]``; the default models and the two seed
-runs: ``--models models models/seeds/*``.
+[--models models [models/seeds/20230101 ...]] [--params FILE] [--light-tone 0.3] [--json FILE]``; the default
+models and the two seed runs: ``--models models models/seeds/*``.
 """
 
 from __future__ import annotations
@@ -98,35 +101,71 @@ KINDS = {
 }
 
 
+def film_tone(x: np.ndarray) -> float:
+    """The 5th percentile of a film's central region (rows 20-80 %, columns 12.5-87.5 %): how dark its
+    lungs get, lower for a darker film (the region DECISIONS.md compares the NIH and the study's films on)."""
+    rows, cols = x.shape
+    return float(np.percentile(x[int(0.2 * rows) : int(0.8 * rows), int(0.125 * cols) : int(0.875 * cols)], 5))
+
+
 def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
-    """Every rung of every ladder as a 16-bit PNG under ``folder``; returns ``file, film, dimension, kind, step``."""
+    """Every rung of every ladder as a 16-bit PNG under ``folder``; returns ``file, film, tone, dimension, kind, step``
+    (``tone``: :func:`film_tone` of the untouched film)."""
     rng = np.random.default_rng(20)
     rows = []
     for film in images:
         x = np.asarray(Image.open(film).convert("L"), dtype=np.float64) / 255.0
+        tone = film_tone(x)
         for dimension, kinds in KINDS.items():
             for kind, degrade in kinds.items():
                 for step in range(steps + 1):
                     y = np.clip(degrade(x, step / steps, rng), 0, 1)
                     path = folder / f"{film.stem}__{kind}__{step}.png"
                     Image.fromarray(np.round(y * 65535).astype(np.uint16)).save(path)
-                    rows.append({"file": path.name, "film": film.stem, "dimension": dimension, "kind": kind, "step": step})
+                    rows.append({"file": path.name, "film": film.stem, "tone": tone, "dimension": dimension, "kind": kind,
+                                 "step": step})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The per-film Spearman rho summarised per kind, and the mean score per step, for one set of scores.
-
-    ``scores`` is indexed by rung file name and holds its ``gray_level`` and ``sharpness`` scores; each
-    ladder is judged on its own dimension's score.
-    """
+def scored(ladders: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """The rungs with their ``score``: ``scores`` is indexed by rung file name and holds its
+    ``gray_level`` and ``sharpness`` scores; each ladder is judged on its own dimension's score."""
     table = ladders.join(scores[["gray_level", "sharpness"]], on="file", validate="many_to_one")
     table["score"] = np.where(table["dimension"] == "gray_level", table["gray_level"], table["sharpness"])
-    rho = table.groupby(["dimension", "kind", "film"]).apply(lambda g: spearmanr(g["step"], g["score"]).statistic,
-                                                              include_groups=False).rename("rho").reset_index()  # fmt: skip
-    summary = rho.groupby(["dimension", "kind"])["rho"].agg(["mean", "min", "max", "count"]).reset_index()
-    steps = table.pivot_table(index=["dimension", "kind"], columns="step", values="score", aggfunc="mean").round(2)
+    return table
+
+
+def per_film(ladders: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per dimension, kind and film: its ``tone``, Spearman ``rho`` between step and score, the
+    untouched film's score ``score_0`` and the change at the first step ``first_step`` (``scores`` as in
+    :func:`scored`)."""
+
+    def film(g: pd.DataFrame) -> pd.Series:
+        g = g.sort_values("step")
+        return pd.Series({"tone": g["tone"].iloc[0], "rho": spearmanr(g["step"], g["score"]).statistic,
+                          "score_0": g["score"].iloc[0], "first_step": g["score"].iloc[1] - g["score"].iloc[0]})  # fmt: skip
+
+    return scored(ladders, scores).groupby(["dimension", "kind", "film"]).apply(film, include_groups=False).reset_index()
+
+
+def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-film Spearman rho summarised per kind, and the mean score per step, for one set of scores
+    (``scores`` as in :func:`scored`)."""
+    summary = per_film(ladders, scores).groupby(["dimension", "kind"])["rho"].agg(["mean", "min", "max", "count"]).reset_index()
+    steps = scored(ladders, scores).pivot_table(index=["dimension", "kind"], columns="step", values="score", aggfunc="mean").round(2)
     return summary, steps
+
+
+def tone_dependence(ladders: pd.DataFrame, scores: pd.DataFrame, light: float) -> pd.DataFrame:
+    """Per gray-level kind: Spearman between the films' tone and their rho (``tone_vs_rho``), and for
+    the films with a tone at or above ``light`` (``light``) and the others, their number, mean rho,
+    mean untouched score and mean change at the first step."""
+    films = per_film(ladders, scores)
+    films = films[films["dimension"] == "gray_level"].assign(light=lambda f: f["tone"] >= light)
+    groups = films.groupby(["kind", "light"]).agg(films=("rho", "size"), rho=("rho", "mean"), score_0=("score_0", "mean"),
+                                                   first_step=("first_step", "mean")).reset_index()  # fmt: skip
+    correlation = films.groupby("kind").apply(lambda f: spearmanr(f["tone"], f["rho"]).statistic, include_groups=False)
+    return groups.assign(tone_vs_rho=groups["kind"].map(correlation))
 
 
 def print_figures(title: str, summary: pd.DataFrame, steps: pd.DataFrame) -> None:
@@ -140,10 +179,20 @@ def print_figures(title: str, summary: pd.DataFrame, steps: pd.DataFrame) -> Non
     print(steps.to_string())
 
 
-def figures_record(summary: pd.DataFrame, steps: pd.DataFrame) -> dict:
+def print_tone_dependence(dependence: pd.DataFrame, light: float) -> None:
+    """Print :func:`tone_dependence`'s table."""
+    print(f"gray-level ladders by the films' own tone (5th percentile of the central region; light: >= {light:g}):")
+    for row in dependence.itertuples():
+        group = "light" if row.light else "darker"
+        print(f"  {row.kind:18s} {group:6s} {row.films:2d} films: mean Spearman {row.rho:+.3f}, untouched score {row.score_0:.2f}, "
+              f"first step {row.first_step:+.2f}; Spearman of tone and rho over all films {row.tone_vs_rho:+.2f}")  # fmt: skip
+
+
+def figures_record(summary: pd.DataFrame, steps: pd.DataFrame, dependence: pd.DataFrame) -> dict:
     """The JSON form of one model set's figures."""
     return {"summary": summary.to_dict("records"),
-            "mean_score_per_step": {f"{d}/{k}": v for (d, k), v in steps.T.to_dict().items()}}  # fmt: skip
+            "mean_score_per_step": {f"{d}/{k}": v for (d, k), v in steps.T.to_dict().items()},
+            "tone_dependence": dependence.to_dict("records")}  # fmt: skip
 
 
 def main() -> None:
@@ -156,6 +205,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--params", type=Path,
                         help="parameter file whose preprocess section scoring uses (models trained on other preprocessing)")  # fmt: skip
+    parser.add_argument("--light-tone", type=float, default=0.3,
+                        help="film tone (5th percentile of the central region) from which a film counts as light")  # fmt: skip
     args = parser.parse_args()
     images = sorted(args.images.glob("*.png"))[: args.films]
     if not images:
@@ -178,8 +229,10 @@ def main() -> None:
     per_set = []
     for models, scores in zip(args.models, score_sets):
         summary, steps = ladder_figures(ladders, scores)
+        dependence = tone_dependence(ladders, scores, args.light_tone)
         print_figures(f"models {models}:", summary, steps)
-        record["model_sets"].append({"models": str(models), **figures_record(summary, steps)})
+        print_tone_dependence(dependence, args.light_tone)
+        record["model_sets"].append({"models": str(models), **figures_record(summary, steps, dependence)})
         per_set.append(summary.set_index(["dimension", "kind"])["mean"].rename(str(models)))
     if len(score_sets) > 1:
         # Training's own randomness moves these figures (seeds differ by up to 0.48 on one kind), so
@@ -190,8 +243,10 @@ def main() -> None:
         print(spread.round(3).to_string())
         ensemble = sum(score_sets) / len(score_sets)
         summary, steps = ladder_figures(ladders, ensemble)
+        dependence = tone_dependence(ladders, ensemble, args.light_tone)
         print_figures(f"ensemble (mean score of the {len(score_sets)} model sets):", summary, steps)
-        record["ensemble"] = figures_record(summary, steps)
+        print_tone_dependence(dependence, args.light_tone)
+        record["ensemble"] = figures_record(summary, steps, dependence)
     if args.json:
         args.json.write_text(json.dumps(record, indent=2, default=float) + "\n")
 

@@ -1,0 +1,52 @@
+"""``benchmarks/bench_real_ladders.py``: the per-film figures behind the real-film ladder targets."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def ladders_module():
+    spec = importlib.util.spec_from_file_location("bench_real_ladders", ROOT / "benchmarks" / "bench_real_ladders.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_film_tone_is_the_5th_percentile_of_the_central_region(ladders_module):
+    x = np.ones((100, 80))  # a white border, which the measure must not see
+    x[20:80, 10:70] = np.linspace(0.0, 0.99, 60 * 60).reshape(60, 60)
+    assert ladders_module.film_tone(x) == pytest.approx(np.percentile(np.linspace(0.0, 0.99, 3600), 5))
+
+
+def _ladders_and_scores():
+    """Two gray-level tone-curve ladders of 4 rungs: a light film whose score first rises, a dark one falling."""
+    rows, scores = [], {}
+    for film, tone, values in (("light", 0.4, [6.0, 7.0, 5.0, 4.0]), ("dark", 0.1, [8.0, 7.5, 6.0, 5.0])):
+        for step, value in enumerate(values):
+            name = f"{film}__tone_curve__{step}.png"
+            rows.append({"file": name, "film": film, "tone": tone, "dimension": "gray_level", "kind": "tone_curve", "step": step})
+            scores[name] = {"gray_level": value, "sharpness": 9.0}
+    return pd.DataFrame(rows), pd.DataFrame.from_dict(scores, orient="index")
+
+
+def test_per_film_rho_untouched_score_and_first_step(ladders_module):
+    films = ladders_module.per_film(*_ladders_and_scores()).set_index("film")
+    assert films.loc["dark", "rho"] == pytest.approx(-1.0)
+    assert films.loc["light", "rho"] == pytest.approx(-0.8)  # ranks 3, 4, 2, 1 against steps 1-4
+    assert films.loc["light", "score_0"] == 6.0 and films.loc["light", "first_step"] == 1.0
+    assert films.loc["dark", "first_step"] == -0.5
+
+
+def test_tone_dependence_splits_films_at_the_light_tone(ladders_module):
+    table = ladders_module.tone_dependence(*_ladders_and_scores(), light=0.3).set_index("light")
+    assert table.loc[True, "films"] == table.loc[False, "films"] == 1
+    assert table.loc[True, "rho"] == pytest.approx(-0.8) and table.loc[False, "rho"] == pytest.approx(-1.0)
+    assert table.loc[True, "first_step"] == 1.0 and table.loc[False, "score_0"] == 8.0
+    # the lighter film has the higher (worse) rho: tone and rho rise together
+    assert table["tone_vs_rho"].tolist() == pytest.approx([1.0, 1.0])
