@@ -20,9 +20,9 @@ the dimension's score; printed: the mean rho per kind (target: at most -0.9), it
 mean score per step. Then, per gray-level kind, how the films' rho depends on their own tone
 (:func:`film_tone`, the darkest lung tone): Spearman between tone and rho, and for the films at
 or above ``--light-tone`` and the others the mean rho, the mean score of the untouched film and the
-mean change of the score at the first step. With several ``--models`` folders (e.g. the seed runs under ``models/seeds``)
-each set is printed, then the spread of the mean rho across sets and the figures of their
-ensemble (the mean of their scores). Numbers are printed (and written with ``--json FILE``),
+mean change of the score at the first step. With several ``--models`` folders (e.g. the seed runs
+under ``models/seeds``) each set is printed, then the spread of the mean rho across sets and the
+figures of their ensemble (the mean of their scores). Numbers are printed (and written with ``--json FILE``),
 never asserted.
 
 Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base] [--films 20] [--steps 5]
