@@ -135,32 +135,33 @@ def scored(ladders: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def per_film(ladders: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
-    """One row per dimension, kind and film: its ``tone``, Spearman ``rho`` between step and score, the
-    untouched film's score ``score_0`` and the change at the first step ``first_step`` (``scores`` as in
-    :func:`scored`)."""
+def per_film(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per dimension, kind and film of a :func:`scored` table: its ``tone``, Spearman ``rho``
+    between step and score, the untouched film's score ``score_0`` and the change at the first step
+    ``first_step``."""
 
     def film(g: pd.DataFrame) -> pd.Series:
         g = g.sort_values("step")
         return pd.Series({"tone": g["tone"].iloc[0], "rho": spearmanr(g["step"], g["score"]).statistic,
                           "score_0": g["score"].iloc[0], "first_step": g["score"].iloc[1] - g["score"].iloc[0]})  # fmt: skip
 
-    return scored(ladders, scores).groupby(["dimension", "kind", "film"]).apply(film, include_groups=False).reset_index()
+    return table.groupby(["dimension", "kind", "film"]).apply(film, include_groups=False).reset_index()
 
 
-def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The per-film Spearman rho summarised per kind, and the mean score per step, for one set of scores
-    (``scores`` as in :func:`scored`)."""
-    summary = per_film(ladders, scores).groupby(["dimension", "kind"])["rho"].agg(["mean", "min", "max", "count"]).reset_index()
-    steps = scored(ladders, scores).pivot_table(index=["dimension", "kind"], columns="step", values="score", aggfunc="mean").round(2)
-    return summary, steps
+def ladder_figures(ladders: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """For one set of scores (as in :func:`scored`): the per-film Spearman rho summarised per kind, the
+    mean score per step, and the :func:`per_film` table they come from."""
+    table = scored(ladders, scores)
+    films = per_film(table)
+    summary = films.groupby(["dimension", "kind"])["rho"].agg(["mean", "min", "max", "count"]).reset_index()
+    steps = table.pivot_table(index=["dimension", "kind"], columns="step", values="score", aggfunc="mean").round(2)
+    return summary, steps, films
 
 
-def tone_dependence(ladders: pd.DataFrame, scores: pd.DataFrame, light: float) -> pd.DataFrame:
-    """Per gray-level kind: Spearman between the films' tone and their rho (``tone_vs_rho``), and for
-    the films with a tone at or above ``light`` (``light``) and the others, their number, mean rho,
-    mean untouched score and mean change at the first step."""
-    films = per_film(ladders, scores)
+def tone_dependence(films: pd.DataFrame, light: float) -> pd.DataFrame:
+    """Per gray-level kind of a :func:`per_film` table: Spearman between the films' tone and their rho
+    (``tone_vs_rho``), and for the films with a tone at or above ``light`` (``light``) and the others,
+    their number, mean rho, mean untouched score and mean change at the first step."""
     films = films[films["dimension"] == "gray_level"].assign(light=lambda f: f["tone"] >= light)
     groups = films.groupby(["kind", "light"]).agg(films=("rho", "size"), rho=("rho", "mean"), score_0=("score_0", "mean"),
                                                    first_step=("first_step", "mean")).reset_index()  # fmt: skip
@@ -228,8 +229,8 @@ def main() -> None:
     record = {"model_sets": []}
     per_set = []
     for models, scores in zip(args.models, score_sets):
-        summary, steps = ladder_figures(ladders, scores)
-        dependence = tone_dependence(ladders, scores, args.light_tone)
+        summary, steps, films = ladder_figures(ladders, scores)
+        dependence = tone_dependence(films, args.light_tone)
         print_figures(f"models {models}:", summary, steps)
         print_tone_dependence(dependence, args.light_tone)
         record["model_sets"].append({"models": str(models), **figures_record(summary, steps, dependence)})
@@ -242,8 +243,8 @@ def main() -> None:
         print("mean Spearman per model set, their mean and range:")
         print(spread.round(3).to_string())
         ensemble = sum(score_sets) / len(score_sets)
-        summary, steps = ladder_figures(ladders, ensemble)
-        dependence = tone_dependence(ladders, ensemble, args.light_tone)
+        summary, steps, films = ladder_figures(ladders, ensemble)
+        dependence = tone_dependence(films, args.light_tone)
         print_figures(f"ensemble (mean score of the {len(score_sets)} model sets):", summary, steps)
         print_tone_dependence(dependence, args.light_tone)
         record["ensemble"] = figures_record(summary, steps, dependence)

@@ -36,7 +36,7 @@ def _ladders_and_scores():
 
 
 def test_per_film_rho_untouched_score_and_first_step(ladders_module):
-    films = ladders_module.per_film(*_ladders_and_scores()).set_index("film")
+    films = ladders_module.per_film(ladders_module.scored(*_ladders_and_scores())).set_index("film")
     assert films.loc["dark", "rho"] == pytest.approx(-1.0)
     assert films.loc["light", "rho"] == pytest.approx(-0.8)  # ranks 3, 4, 2, 1 against steps 1-4
     assert films.loc["light", "score_0"] == 6.0 and films.loc["light", "first_step"] == 1.0
@@ -44,7 +44,8 @@ def test_per_film_rho_untouched_score_and_first_step(ladders_module):
 
 
 def test_tone_dependence_splits_films_at_the_light_tone(ladders_module):
-    table = ladders_module.tone_dependence(*_ladders_and_scores(), light=0.3).set_index("light")
+    films = ladders_module.per_film(ladders_module.scored(*_ladders_and_scores()))
+    table = ladders_module.tone_dependence(films, light=0.3).set_index("light")
     assert table.loc[True, "films"] == table.loc[False, "films"] == 1
     assert table.loc[True, "rho"] == pytest.approx(-0.8) and table.loc[False, "rho"] == pytest.approx(-1.0)
     assert table.loc[True, "first_step"] == 1.0 and table.loc[False, "score_0"] == 8.0

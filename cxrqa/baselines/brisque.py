@@ -101,8 +101,8 @@ def aggd_fit(values: np.ndarray) -> tuple:
     ``R_hat`` the generalised Gaussian ratio corrected by ``gamma = sigma_l / sigma_r``), with
     ``sigma_l`` and ``sigma_r`` the root mean squares of the negative and the non-negative values.
     The package's own ``asymmetric_generalized_gaussian_fit`` takes each of these sums twice; this
-    takes it once, in the same order and the same operations, so its bits are the package's. The
-    package's signature and return values (``sigma_l``, ``sigma_r`` and the mean as one-element
+    takes it once, in the same order and the same operations, so its bits are the package's. It keeps
+    the package's signature and return values (``sigma_l``, ``sigma_r`` and the mean as one-element
     arrays), so it can stand in for it.
 
     Returns
