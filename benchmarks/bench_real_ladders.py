@@ -25,8 +25,14 @@ under ``models/seeds``) each set is printed, then the spread of the mean rho acr
 figures of their ensemble (the mean of their scores). Numbers are printed (and written with ``--json FILE``),
 never asserted.
 
-Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base] [--films 20] [--steps 5]
-[--models models [models/seeds/20230101 ...]] [--params FILE] [--light-tone 0.3] [--json FILE]``; the default
+``--study-films phantom`` or ``--study-films builtin_real`` runs the same ladders, as a control, on
+the study's own excellent films instead: validation films (never trained on) of that base kind
+with a latent gray-level of at least 8.5 (``data/raw/truth.csv``), their preprocessed images
+(``data/processed/images``) written as 8-bit PNGs like the NIH films. What the models read on
+these but not on real films is the distance between the two, not the degradation.
+
+Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base | --study-films KIND] [--films 20]
+[--steps 5] [--models models [models/seeds/20230101 ...]] [--params FILE] [--light-tone 0.3] [--json FILE]``; the default
 models and the two seed runs: ``--models models models/seeds/*``.
 """
 
@@ -44,6 +50,8 @@ import pandas as pd
 from PIL import Image
 from scipy import ndimage
 from scipy.stats import spearmanr
+
+from cxrqa.io.tables import read_splits
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,6 +116,30 @@ def film_tone(x: np.ndarray) -> float:
     return float(np.percentile(x[int(0.2 * rows) : int(0.8 * rows), int(0.125 * cols) : int(0.875 * cols)], 5))
 
 
+#: Latent gray-level from which a study film counts as excellent (the fourth session's choice).
+EXCELLENT_GRAY_LEVEL = 8.5
+
+
+def study_films(raw: Path, processed: Path, base_kind: str, count: int, folder: Path) -> list[Path]:
+    """Write up to ``count`` of the study's excellent validation films of ``base_kind`` (``truth.csv``'s
+    ``base_kind``) to ``folder`` as 8-bit PNGs, first by image id, and return their paths.
+
+    Excellent: latent gray-level at least :data:`EXCELLENT_GRAY_LEVEL`. Their preprocessed 16-bit
+    images are rounded to 8 bits, as the NIH films are stored.
+    """
+    truth = pd.read_csv(raw / "truth.csv", usecols=["image_id", "base_kind", "latent_gray_level"])
+    splits = read_splits(processed / "splits.csv")
+    films = truth.merge(splits, on="image_id", validate="one_to_one")
+    chosen = films[(films["split"] == "validation") & (films["base_kind"] == base_kind)
+                   & (films["latent_gray_level"] >= EXCELLENT_GRAY_LEVEL)].sort_values("image_id")["image_id"].head(count)  # fmt: skip
+    paths = []
+    for image_id in chosen:
+        x = np.asarray(Image.open(processed / "images" / f"{image_id}.png"), dtype=np.float64) / 65535.0
+        paths.append(folder / f"{image_id}.png")
+        Image.fromarray(np.round(x * 255).astype(np.uint8)).save(paths[-1])
+    return paths
+
+
 def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
     """Every rung of every ladder as a 16-bit PNG under ``folder``; returns ``file, film, tone, dimension, kind, step``
     (``tone``: :func:`film_tone` of the untouched film)."""
@@ -165,8 +197,16 @@ def tone_dependence(films: pd.DataFrame, light: float) -> pd.DataFrame:
     films = films[films["dimension"] == "gray_level"].assign(light=lambda f: f["tone"] >= light)
     groups = films.groupby(["kind", "light"]).agg(films=("rho", "size"), rho=("rho", "mean"), score_0=("score_0", "mean"),
                                                    first_step=("first_step", "mean")).reset_index()  # fmt: skip
-    correlation = films.groupby("kind").apply(lambda f: spearmanr(f["tone"], f["rho"]).statistic, include_groups=False)
+    correlation = films.groupby("kind").apply(_tone_vs_rho, include_groups=False)
     return groups.assign(tone_vs_rho=groups["kind"].map(correlation))
+
+
+def _tone_vs_rho(films: pd.DataFrame) -> float:
+    """Spearman between the films' tone and their rho; NaN when either is the same for every film
+    (every film's rho -1, say), where the correlation is undefined."""
+    if films["tone"].nunique() < 2 or films["rho"].nunique() < 2:
+        return float("nan")
+    return float(spearmanr(films["tone"], films["rho"]).statistic)
 
 
 def print_figures(title: str, summary: pd.DataFrame, steps: pd.DataFrame) -> None:
@@ -186,7 +226,11 @@ def print_tone_dependence(dependence: pd.DataFrame, light: float) -> None:
     for row in dependence.itertuples():
         group = "light" if row.light else "darker"
         print(f"  {row.kind:18s} {group:6s} {row.films:2d} films: mean Spearman {row.rho:+.3f}, untouched score {row.score_0:.2f}, "
-              f"first step {row.first_step:+.2f}; Spearman of tone and rho over all films {row.tone_vs_rho:+.2f}")  # fmt: skip
+              f"first step {row.first_step:+.2f}; Spearman of tone and rho over all films {_signed(row.tone_vs_rho)}")  # fmt: skip
+
+
+def _signed(value: float) -> str:
+    return "undefined" if np.isnan(value) else f"{value:+.2f}"
 
 
 def figures_record(summary: pd.DataFrame, steps: pd.DataFrame, dependence: pd.DataFrame) -> dict:
@@ -199,6 +243,11 @@ def figures_record(summary: pd.DataFrame, steps: pd.DataFrame, dependence: pd.Da
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "cxr-base")
+    parser.add_argument("--study-films", choices=("phantom", "builtin_real"),
+                        help="instead of --images: the study's excellent validation films of this base kind (a control)")  # fmt: skip
+    parser.add_argument("--raw", type=Path, default=ROOT / "data" / "raw", help="with --study-films: the simulate stage's output")
+    parser.add_argument("--processed", type=Path, default=ROOT / "data" / "processed",
+                        help="with --study-films: the preprocess stage's output")  # fmt: skip
     parser.add_argument("--films", type=int, default=20)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--models", type=Path, nargs="+", default=[ROOT / "models"],
@@ -209,13 +258,22 @@ def main() -> None:
     parser.add_argument("--light-tone", type=float, default=0.3,
                         help="film tone (5th percentile of the central region) from which a film counts as light")  # fmt: skip
     args = parser.parse_args()
-    images = sorted(args.images.glob("*.png"))[: args.films]
-    if not images:
-        raise SystemExit(f"no PNG films under {args.images}")
     score_sets = []
     with tempfile.TemporaryDirectory(prefix="ladders_") as scratch:
         folder = Path(scratch)
         (folder / "rungs").mkdir()
+        if args.study_films:
+            for needed in (args.raw / "truth.csv", args.processed / "splits.csv"):
+                if not needed.exists():
+                    raise SystemExit(f"--study-films needs {needed}: run `dvc repro split` first")
+            (folder / "films").mkdir()
+            images = study_films(args.raw, args.processed, args.study_films, args.films, folder / "films")
+            source = f"excellent {args.study_films} validation films of the study"
+        else:
+            images = sorted(args.images.glob("*.png"))[: args.films]
+            source = f"real films from {args.images}"
+        if not images:
+            raise SystemExit(f"no {source}")
         ladders = write_ladders(images, folder / "rungs", args.steps)
         for index, models in enumerate(args.models):
             out = folder / f"scores_{index}.csv"
@@ -225,7 +283,7 @@ def main() -> None:
             scores = pd.read_csv(out)
             scores["file"] = scores["file"].map(lambda path: Path(path).name)
             score_sets.append(scores.set_index("file")[["gray_level", "sharpness"]])
-    print(f"{len(images)} real films from {args.images}, {args.steps} steps per ladder")
+    print(f"{len(images)} {source}, {args.steps} steps per ladder")
     record = {"model_sets": []}
     per_set = []
     for models, scores in zip(args.models, score_sets):

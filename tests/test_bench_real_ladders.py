@@ -51,3 +51,35 @@ def test_tone_dependence_splits_films_at_the_light_tone(ladders_module):
     assert table.loc[True, "first_step"] == 1.0 and table.loc[False, "score_0"] == 8.0
     # the lighter film has the higher (worse) rho: tone and rho rise together
     assert table["tone_vs_rho"].tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_tone_dependence_is_undefined_when_every_film_has_the_same_rho(ladders_module):
+    films = pd.DataFrame({"dimension": "gray_level", "kind": "exposure_noise", "film": ["a", "b", "c"],
+                          "tone": [0.1, 0.2, 0.4], "rho": -1.0, "score_0": 8.0, "first_step": -1.0})  # fmt: skip
+    dependence = ladders_module.tone_dependence(films, light=0.3)
+    assert dependence["tone_vs_rho"].isna().all()
+    assert ladders_module._signed(float("nan")) == "undefined"
+    assert ladders_module._signed(0.5) == "+0.50"
+
+
+def test_study_films_picks_excellent_validation_films_of_one_base_kind(ladders_module, tmp_path):
+    from PIL import Image
+
+    raw, processed, out = tmp_path / "raw", tmp_path / "processed", tmp_path / "films"
+    for folder in (raw, processed / "images", out):
+        folder.mkdir(parents=True)
+    truth = pd.DataFrame({"image_id": ["CXR0001", "CXR0002", "CXR0003", "CXR0004", "CXR0005"],
+                          "base_kind": ["phantom", "phantom", "builtin_real", "phantom", "phantom"],
+                          "latent_gray_level": [9.0, 8.5, 9.5, 8.4, 9.2]})  # fmt: skip
+    truth.to_csv(raw / "truth.csv", index=False)
+    splits = pd.DataFrame({"image_id": truth["image_id"], "split": ["validation", "validation", "validation", "validation", "train"]})
+    splits.to_csv(processed / "splits.csv", index=False)
+    for image_id in truth["image_id"]:
+        Image.fromarray(np.full((8, 6), 32896, dtype=np.uint16)).save(processed / "images" / f"{image_id}.png")
+    paths = ladders_module.study_films(raw, processed, "phantom", 5, out)
+    # CXR0003 is another base kind, CXR0004 below 8.5, CXR0005 a training film.
+    assert [path.name for path in paths] == ["CXR0001.png", "CXR0002.png"]
+    image = Image.open(paths[0])
+    assert image.mode == "L"
+    assert np.asarray(image).max() == round(32896 / 65535 * 255)
+    assert [path.name for path in ladders_module.study_films(raw, processed, "phantom", 1, out)] == ["CXR0001.png"]
