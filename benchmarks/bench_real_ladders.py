@@ -116,7 +116,7 @@ def film_tone(x: np.ndarray) -> float:
     return float(np.percentile(x[int(0.2 * rows) : int(0.8 * rows), int(0.125 * cols) : int(0.875 * cols)], 5))
 
 
-#: Latent gray-level from which a study film counts as excellent (the fourth session's choice).
+#: Latent gray-level from which a study film counts as excellent (the upper end of the 1-10 scale).
 EXCELLENT_GRAY_LEVEL = 8.5
 
 
