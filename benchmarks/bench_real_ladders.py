@@ -240,6 +240,16 @@ def figures_record(summary: pd.DataFrame, steps: pd.DataFrame, dependence: pd.Da
             "tone_dependence": dependence.to_dict("records")}  # fmt: skip
 
 
+def report_set(title: str, ladders: pd.DataFrame, scores: pd.DataFrame, light: float) -> tuple[pd.DataFrame, dict]:
+    """Print one set of scores' figures under ``title`` (:func:`ladder_figures`, :func:`tone_dependence`);
+    returns the per-kind summary and the figures' JSON form (:func:`figures_record`)."""
+    summary, steps, films = ladder_figures(ladders, scores)
+    dependence = tone_dependence(films, light)
+    print_figures(title, summary, steps)
+    print_tone_dependence(dependence, light)
+    return summary, figures_record(summary, steps, dependence)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "cxr-base")
@@ -287,11 +297,8 @@ def main() -> None:
     record = {"model_sets": []}
     per_set = []
     for models, scores in zip(args.models, score_sets):
-        summary, steps, films = ladder_figures(ladders, scores)
-        dependence = tone_dependence(films, args.light_tone)
-        print_figures(f"models {models}:", summary, steps)
-        print_tone_dependence(dependence, args.light_tone)
-        record["model_sets"].append({"models": str(models), **figures_record(summary, steps, dependence)})
+        summary, figures = report_set(f"models {models}:", ladders, scores, args.light_tone)
+        record["model_sets"].append({"models": str(models), **figures})
         per_set.append(summary.set_index(["dimension", "kind"])["mean"].rename(str(models)))
     if len(score_sets) > 1:
         # Training's own randomness moves these figures (seeds differ by up to 0.48 on one kind), so
@@ -301,11 +308,8 @@ def main() -> None:
         print("mean Spearman per model set, their mean and range:")
         print(spread.round(3).to_string())
         ensemble = sum(score_sets) / len(score_sets)
-        summary, steps, films = ladder_figures(ladders, ensemble)
-        dependence = tone_dependence(films, args.light_tone)
-        print_figures(f"ensemble (mean score of the {len(score_sets)} model sets):", summary, steps)
-        print_tone_dependence(dependence, args.light_tone)
-        record["ensemble"] = figures_record(summary, steps, dependence)
+        _, record["ensemble"] = report_set(f"ensemble (mean score of the {len(score_sets)} model sets):", ladders, ensemble,
+                                           args.light_tone)  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(record, indent=2, default=float) + "\n")
 
