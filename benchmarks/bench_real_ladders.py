@@ -1,8 +1,8 @@
 """Do the scores fall with severity on real radiographs? Degradation ladders of real chest films, scored by ``cxrqa score``.
 
 Issue #20's check on films the models never saw: real PA chest radiographs (default
-``../shared/cxr-base``, NIH ChestX-ray14, 8-bit 512 x 512) are degraded in ``--steps`` steps of
-rising severity by this script's own degradations (not the simulator's, so the check is not the
+``../shared/cxr-base``, NIH ChestX-ray14, 8-bit 512 x 512; any grayscale PNGs, 8- or 16-bit, read by
+:func:`cxrqa.io.raster.read_raster`) are degraded in ``--steps`` steps of rising severity by this script's own degradations (not the simulator's, so the check is not the
 study testing itself), per dimension:
 
 * gray-level: ``contrast`` (grey levels compressed towards mid-grey), ``exposure_noise`` (the
@@ -51,6 +51,7 @@ from PIL import Image
 from scipy import ndimage
 from scipy.stats import spearmanr
 
+from cxrqa.io.raster import read_raster
 from cxrqa.io.tables import read_splits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +147,7 @@ def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
     rng = np.random.default_rng(20)
     rows = []
     for film in images:
-        x = np.asarray(Image.open(film).convert("L"), dtype=np.float64) / 255.0
+        x = read_raster(film).image.astype(np.float64)
         tone = film_tone(x)
         for dimension, kinds in KINDS.items():
             for kind, degrade in kinds.items():

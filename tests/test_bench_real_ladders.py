@@ -83,3 +83,25 @@ def test_study_films_picks_excellent_validation_films_of_one_base_kind(ladders_m
     assert image.mode == "L"
     assert np.asarray(image).max() == round(32896 / 65535 * 255)
     assert [path.name for path in ladders_module.study_films(raw, processed, "phantom", 1, out)] == ["CXR0001.png"]
+
+
+def test_ladders_of_a_16_bit_film_match_those_of_its_8_bit_copy(ladders_module, tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 256, (256, 256), dtype=np.uint8)
+    for name, array in (("eight", values), ("sixteen", values.astype(np.uint16) * 257)):
+        (tmp_path / name).mkdir()
+        Image.fromarray(array).save(tmp_path / name / "film.png")
+        (tmp_path / f"{name}_rungs").mkdir()
+        ladders_module.write_ladders([tmp_path / name / "film.png"], tmp_path / f"{name}_rungs", steps=2)
+    rungs = sorted(path.name for path in (tmp_path / "eight_rungs").iterdir())
+    assert len(rungs) == 9 * 3  # every kind of both dimensions, steps 0-2
+    assert rungs == sorted(path.name for path in (tmp_path / "sixteen_rungs").iterdir())
+    for rung in rungs:
+        eight = np.asarray(Image.open(tmp_path / "eight_rungs" / rung))
+        sixteen = np.asarray(Image.open(tmp_path / "sixteen_rungs" / rung))
+        # a 16-bit film read as 8 bits would be burnt white: every rung would differ
+        assert np.array_equal(eight, sixteen), rung
+    untouched = np.asarray(Image.open(tmp_path / "sixteen_rungs" / "film__contrast__0.png"))
+    assert np.array_equal(untouched, values.astype(np.uint16) * 257)
