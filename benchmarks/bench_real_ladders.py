@@ -2,8 +2,9 @@
 
 Issue #20's check on films the models never saw: real PA chest radiographs (default
 ``../shared/cxr-base``, NIH ChestX-ray14, 8-bit 512 x 512; any grayscale PNGs, 8- or 16-bit, read by
-:func:`cxrqa.io.raster.read_raster`) are degraded in ``--steps`` steps of rising severity by this script's own degradations (not the simulator's, so the check is not the
-study testing itself), per dimension:
+:func:`cxrqa.io.raster.read_raster`) are degraded in ``--steps`` steps of rising severity by
+this script's own degradations (not the simulator's, so the check is not the study testing
+itself), per dimension:
 
 * gray-level: ``contrast`` (grey levels compressed towards mid-grey), ``exposure_noise`` (the
   quantum noise of a falling dose at unchanged display levels, as a digital system shows an
