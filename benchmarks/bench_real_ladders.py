@@ -54,6 +54,7 @@ from scipy.stats import spearmanr
 
 from cxrqa.io.raster import read_raster
 from cxrqa.io.tables import read_splits
+from cxrqa.scoring.images import load_image
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -136,7 +137,7 @@ def study_films(raw: Path, processed: Path, base_kind: str, count: int, folder: 
                    & (films["latent_gray_level"] >= EXCELLENT_GRAY_LEVEL)].sort_values("image_id")["image_id"].head(count)  # fmt: skip
     paths = []
     for image_id in chosen:
-        x = np.asarray(Image.open(processed / "images" / f"{image_id}.png"), dtype=np.float64) / 65535.0
+        x = load_image(processed / "images" / f"{image_id}.png")[0].numpy()
         paths.append(folder / f"{image_id}.png")
         Image.fromarray(np.round(x * 255).astype(np.uint8)).save(paths[-1])
     return paths
