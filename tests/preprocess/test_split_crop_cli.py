@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from cxrqa.cli import main
+from cxrqa.preprocess.crop import open_with_disk
 from cxrqa.preprocess.split import make_splits, split_sizes
 from tests.preprocess.conftest import CXR_BASE
 
@@ -65,6 +66,22 @@ def test_crop_keeps_the_lungs_of_the_simulated_study(tmp_path, n):
 
 
 @pytest.mark.skipif(not CXR_BASE.is_dir(), reason="../shared/cxr-base is not present")
+@pytest.mark.parametrize("radius", [1, 2, 4, 6])
+def test_opening_with_a_disk_equals_scipys(radius):
+    from scipy import ndimage
+    from skimage.morphology import disk
+
+    rng = np.random.default_rng(radius)
+    for trial in range(40):
+        shape = (int(rng.integers(12, 120)), int(rng.integers(12, 120)))
+        smooth = ndimage.gaussian_filter(rng.random(shape), rng.uniform(0.5, 4.0))
+        mask = smooth < np.quantile(smooth, rng.uniform(0.05, 0.95))
+        if trial % 2:
+            mask[:, :3] = mask[:2, :] = True  # dark regions that run into the border
+        expected = ndimage.binary_opening(mask, structure=disk(radius))
+        assert np.array_equal(open_with_disk(mask, radius), expected), (shape, trial)
+
+
 def test_crop_on_real_images_finds_lungs_mostly(tmp_path):
     files = sorted(CXR_BASE.glob("*.png"))[:40]
     for f in files:
