@@ -102,8 +102,8 @@ def open_with_disk(mask: np.ndarray, radius: int) -> np.ndarray:
 
     The same pixels as ``scipy.ndimage.binary_opening(mask, structure=disk(radius))`` (a test
     compares them on random masks that touch the border), computed by OpenCV's erosion and
-    dilation with the disk as kernel and a zero border: about 20 times faster at radius 6 on the
-    256-pixel working grid, where SciPy's opening was a third of preprocessing a film.
+    dilation with the disk as kernel and a zero border: at radius 6 on the 256-pixel working grid
+    0.5 ms against SciPy's 10 ms, which :func:`estimate_lungs` calls up to 24 times a film.
 
     Examples
     --------
