@@ -24,7 +24,8 @@ or above ``--light-tone`` and the others the mean rho, the mean score of the unt
 mean change of the score at the first step. With several ``--models`` folders (e.g. the seed runs
 under ``models/seeds``) each set is printed, then the spread of the mean rho across sets and the
 figures of their ensemble (the mean of their scores). Numbers are printed (and written with ``--json FILE``),
-never asserted.
+never asserted. ``--sheet FILE`` also draws the gray-level ladders of the lightest and the darkest film
+(:func:`write_sheet`), so that what a score says about a rung can be checked by eye.
 
 ``--study-films phantom`` or ``--study-films builtin_real`` runs the same ladders, as a control, on
 the study's own excellent films instead: validation films (never trained on) of that base kind
@@ -33,7 +34,7 @@ with a latent gray-level of at least 8.5 (``data/raw/truth.csv``), their preproc
 these but not on real films is the distance between the two, not the degradation.
 
 Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base | --study-films KIND] [--films 20]
-[--steps 5] [--models models [models/seeds/20230101 ...]] [--params FILE] [--light-tone 0.3] [--json FILE]``; the default
+[--steps 5] [--models models [models/seeds/20230101 ...]] [--params FILE] [--light-tone 0.3] [--json FILE] [--sheet FILE]``; the default
 models and the two seed runs: ``--models models models/seeds/*``.
 """
 
@@ -212,6 +213,69 @@ def _tone_vs_rho(films: pd.DataFrame) -> float:
     return float(spearmanr(films["tone"], films["rho"]).statistic)
 
 
+def sheet_films(ladders: pd.DataFrame) -> list[str]:
+    """The lightest and the darkest film of the ladders by their ``tone`` (:func:`film_tone`), one film
+    when they coincide: the gray-level misses grow with how light a film is to begin with."""
+    tones = ladders.drop_duplicates("film").set_index("film")["tone"]
+    return list(dict.fromkeys([str(tones.idxmax()), str(tones.idxmin())]))
+
+
+def write_sheet(
+    path: Path, ladders: pd.DataFrame, score_sets: list[pd.DataFrame], rungs: Path, dimension: str = "gray_level"
+) -> pd.DataFrame:
+    """Draw ``dimension``'s ladders of the :func:`sheet_films` as a PNG contact sheet at ``path``: one row per
+    film and kind, one column per step, each rung titled with its score under every model set (``a / b``).
+
+    Parameters
+    ----------
+    path : Path
+        The PNG to write.
+    ladders : DataFrame
+        :func:`write_ladders`' table.
+    score_sets : list of DataFrame
+        Scores per model set, as :func:`scored` takes them.
+    rungs : Path
+        The folder of the rung PNGs.
+    dimension : str
+        Whose ladders to draw.
+
+    Returns
+    -------
+    DataFrame
+        The titles drawn, indexed by film and kind, one column per step.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    films = sheet_films(ladders)
+    rows = [(film, kind) for film in films for kind in KINDS[dimension]]
+    chosen = ladders[(ladders["dimension"] == dimension) & ladders["film"].isin(films)].set_index(["film", "kind", "step"])
+    per_set = [scored(ladders, scores).set_index(["film", "kind", "step"])["score"] for scores in score_sets]
+    steps = sorted(chosen.index.get_level_values("step").unique())
+    titles = pd.DataFrame(
+        [[" / ".join(f"{score[(film, kind, step)]:.2f}" for score in per_set) for step in steps] for film, kind in rows],
+        index=pd.MultiIndex.from_tuples(rows, names=["film", "kind"]), columns=steps,
+    )  # fmt: skip
+    figure, axes = plt.subplots(len(rows), len(steps), figsize=(1.7 * len(steps), 2.1 * len(rows)), squeeze=False)
+    for row, (film, kind) in enumerate(rows):
+        for column, step in enumerate(steps):
+            axis = axes[row, column]
+            with Image.open(rungs / chosen.loc[(film, kind, step), "file"]) as image:
+                axis.imshow(np.asarray(image, dtype=np.float32) / 65535.0, cmap="gray", vmin=0, vmax=1)
+            axis.set_title(titles.loc[(film, kind), step], fontsize=8)
+            axis.set_xticks([])
+            axis.set_yticks([])
+        tone = chosen.loc[(film, kind, steps[0]), "tone"]
+        axes[row, 0].set_ylabel(f"{kind}\n{film}\ntone {tone:.2f}", fontsize=7)
+    figure.suptitle(f"{dimension.replace('_', '-')} ladders, steps {steps[0]}-{steps[-1]}: score per model set", fontsize=10)
+    figure.tight_layout(rect=(0, 0, 1, 0.99))
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+    return titles
+
+
 def print_figures(title: str, summary: pd.DataFrame, steps: pd.DataFrame) -> None:
     """Print one model set's mean Spearman per kind against the target, then its mean score per step."""
     print(title)
@@ -266,6 +330,9 @@ def main() -> None:
     parser.add_argument("--models", type=Path, nargs="+", default=[ROOT / "models"],
                         help="one or more model folders (each with gray_level/ and sharpness/), e.g. the seed runs")  # fmt: skip
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--sheet", type=Path,
+                        help="write a PNG contact sheet of the gray-level ladders of the lightest and the darkest film, "
+                             "each rung titled with its score under every model set")  # fmt: skip
     parser.add_argument("--params", type=Path,
                         help="parameter file whose preprocess section scoring uses (models trained on other preprocessing)")  # fmt: skip
     parser.add_argument("--light-tone", type=float, default=0.3,
@@ -296,6 +363,8 @@ def main() -> None:
             scores = pd.read_csv(out)
             scores["file"] = scores["file"].map(lambda path: Path(path).name)
             score_sets.append(scores.set_index("file")[["gray_level", "sharpness"]])
+        if args.sheet:
+            write_sheet(args.sheet, ladders, score_sets, folder / "rungs")
     print(f"{len(images)} {source}, {args.steps} steps per ladder")
     record = {"model_sets": []}
     per_set = []

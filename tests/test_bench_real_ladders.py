@@ -105,3 +105,34 @@ def test_ladders_of_a_16_bit_film_match_those_of_its_8_bit_copy(ladders_module, 
         assert np.array_equal(eight, sixteen), rung
     untouched = np.asarray(Image.open(tmp_path / "sixteen_rungs" / "film__contrast__0.png"))
     assert np.array_equal(untouched, values.astype(np.uint16) * 257)
+
+
+def test_sheet_draws_the_lightest_and_darkest_films_ladders_titled_with_each_sets_score(ladders_module, tmp_path):
+    from PIL import Image
+
+    rows, first, second = [], {}, {}
+    for film, tone in (("middle", 0.2), ("light", 0.4), ("dark", 0.1)):
+        for kind in ladders_module.KINDS["gray_level"]:
+            for step in range(3):
+                name = f"{film}__{kind}__{step}.png"
+                Image.fromarray(np.full((40, 32), 1000 * (step + 1), np.uint16)).save(tmp_path / name)
+                rows.append({"file": name, "film": film, "tone": tone, "dimension": "gray_level", "kind": kind, "step": step})
+                first[name] = {"gray_level": 8.0 - step, "sharpness": 9.0}
+                second[name] = {"gray_level": 7.5 - step / 2, "sharpness": 9.0}
+    ladders = pd.DataFrame(rows)
+    sets = [pd.DataFrame.from_dict(scores, orient="index") for scores in (first, second)]
+    assert ladders_module.sheet_films(ladders) == ["light", "dark"]
+    titles = ladders_module.write_sheet(tmp_path / "sheet.png", ladders, sets, tmp_path)
+    kinds = len(ladders_module.KINDS["gray_level"])
+    assert titles.shape == (2 * kinds, 3)
+    assert titles.index.get_level_values("film").tolist() == ["light"] * kinds + ["dark"] * kinds
+    assert titles.loc[("dark", "clipping"), 2] == "6.00 / 6.50"
+    with Image.open(tmp_path / "sheet.png") as sheet:
+        width, height = sheet.size
+    assert height > width > 0  # twelve rows of three rungs
+
+
+def test_sheet_of_one_film_has_one_film(ladders_module):
+    ladders = pd.DataFrame({"file": ["a.png", "b.png"], "film": "only", "tone": 0.3, "dimension": "gray_level",
+                            "kind": "contrast", "step": [0, 1]})  # fmt: skip
+    assert ladders_module.sheet_films(ladders) == ["only"]
