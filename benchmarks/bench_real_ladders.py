@@ -25,7 +25,9 @@ mean change of the score at the first step. With several ``--models`` folders (e
 under ``models/seeds``) each set is printed, then the spread of the mean rho across sets and the
 figures of their ensemble (the mean of their scores). Numbers are printed (and written with ``--json FILE``),
 never asserted. ``--sheet FILE`` also draws the gray-level ladders of the lightest and the darkest film
-(:func:`write_sheet`), so that what a score says about a rung can be checked by eye.
+(:func:`write_sheet`), so that what a score says about a rung can be checked by eye. ``--channels``
+prints which of the gray-level model's two input channels (display, detail) carries the clipping and
+tone-curve changes of its score (:func:`channel_attribution`).
 
 ``--study-films phantom`` or ``--study-films builtin_real`` runs the same ladders, as a control, on
 the study's own excellent films instead: validation films (never trained on) of that base kind
@@ -34,7 +36,7 @@ with a latent gray-level of at least 8.5 (``data/raw/truth.csv``), their preproc
 these but not on real films is the distance between the two, not the degradation.
 
 Run: ``python benchmarks/bench_real_ladders.py [--images ../shared/cxr-base | --study-films KIND] [--films 20]
-[--steps 5] [--models models [models/seeds/20230101 ...]] [--params FILE] [--light-tone 0.3] [--json FILE] [--sheet FILE]``; the default
+[--steps 5] [--models models [models/seeds/20230101 ...]] [--params FILE] [--light-tone 0.3] [--json FILE] [--sheet FILE] [--channels]``; the default
 models and the two seed runs: ``--models models models/seeds/*``.
 """
 
@@ -55,7 +57,9 @@ from scipy.stats import spearmanr
 
 from cxrqa.io.raster import read_raster
 from cxrqa.io.tables import read_splits
-from cxrqa.scoring.images import load_image
+from cxrqa.models import Predictor, load_checkpoint
+from cxrqa.scoring import InputSpec
+from cxrqa.scoring.images import as_image, load_image
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -213,6 +217,73 @@ def _tone_vs_rho(films: pd.DataFrame) -> float:
     return float(spearmanr(films["tone"], films["rho"]).statistic)
 
 
+#: Severities at which :func:`channel_attribution` degrades the films.
+ATTRIBUTION_SEVERITIES = (0.2, 0.4, 0.6)
+
+
+def channel_attribution(images: list[np.ndarray], checkpoint: Path, kinds=("clipping", "tone_curve"),
+                        severities=ATTRIBUTION_SEVERITIES) -> pd.DataFrame:  # fmt: skip
+    """Which input channel of a gray-level model with a detail channel carries a ladder's change of score.
+
+    Each film (a prepared image, display values in [0, 1], as ``cxrqa score`` makes it) is degraded
+    by each gray-level kind at each severity, after preparation so that the crop stays the same.
+    The model then scores the untouched film, the degraded one, and two hybrids: the degraded
+    display channel with the untouched film's detail channel (``display_only``), and the other way
+    round (``detail_only``).
+
+    Returns
+    -------
+    DataFrame
+        ``kind, severity, both, display_only, detail_only``: the mean change of the score from the
+        untouched film over the films, for the degraded film and for each hybrid.
+
+    Raises
+    ------
+    ValueError
+        When the checkpoint's model has no detail channel.
+    """
+    read = load_checkpoint(checkpoint)
+    spec = InputSpec.from_dict(read.preprocessing, source=checkpoint)
+    if not spec.detail_channel:
+        raise ValueError(f"{checkpoint}: the model has no detail channel to attribute to")
+    predictor = Predictor(read.model, device="cpu")
+
+    def network_input(x: np.ndarray):
+        return spec.network_input(as_image(np.rint(np.clip(x, 0, 1) * 65535).astype(np.uint16)))
+
+    untouched = [network_input(x) for x in images]
+    base = predictor.predict(untouched).scores
+    rng = np.random.default_rng(20)
+    rows = []
+    for kind in kinds:
+        for severity in severities:
+            degraded = [network_input(KINDS["gray_level"][kind](x, severity, rng)) for x in images]
+            display_only = [np.concatenate([d[:1], u[1:]]) for d, u in zip(degraded, untouched)]
+            detail_only = [np.concatenate([u[:1], d[1:]]) for d, u in zip(degraded, untouched)]
+            rows.append({"kind": kind, "severity": severity,
+                         **{name: float(np.mean(predictor.predict(inputs).scores - base))
+                            for name, inputs in (("both", degraded), ("display_only", display_only), ("detail_only", detail_only))}})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def prepared_films(images: list[Path], params: Path | None) -> list[np.ndarray]:
+    """The films as ``cxrqa score`` prepares them (decoded, cropped, resized; ``params``' preprocess
+    section, else the packaged defaults, as ``cxrqa score`` reads them), as display values in [0, 1]."""
+    from cxrqa.config import load_section
+    from cxrqa.preprocess.pipeline import Task, prepare_image
+
+    section = load_section(params, "preprocess")
+    return [prepare_image(Task(path.stem, path), section).pixels / 65535.0 for path in images]
+
+
+def print_attribution(models: Path, table: pd.DataFrame) -> None:
+    """Print :func:`channel_attribution`'s table for one model set."""
+    print(f"models {models}: mean change of the gray-level score from the untouched film, by input channel degraded")
+    for row in table.itertuples():
+        print(f"  {row.kind:18s} severity {row.severity:.1f}: both channels {row.both:+.2f}, "
+              f"display channel only {row.display_only:+.2f}, detail channel only {row.detail_only:+.2f}")  # fmt: skip
+
+
 def sheet_films(ladders: pd.DataFrame) -> list[str]:
     """The lightest and the darkest film of the ladders by their ``tone`` (:func:`film_tone`), one film
     when they coincide: the gray-level misses grow with how light a film is to begin with."""
@@ -330,6 +401,9 @@ def main() -> None:
     parser.add_argument("--models", type=Path, nargs="+", default=[ROOT / "models"],
                         help="one or more model folders (each with gray_level/ and sharpness/), e.g. the seed runs")  # fmt: skip
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--channels", action="store_true",
+                        help="also attribute the clipping and tone-curve changes of the gray-level score to its two input "
+                             "channels (display, detail)")  # fmt: skip
     parser.add_argument("--sheet", type=Path,
                         help="write a PNG contact sheet of the gray-level ladders of the lightest and the darkest film, "
                              "each rung titled with its score under every model set")  # fmt: skip
@@ -365,6 +439,9 @@ def main() -> None:
             score_sets.append(scores.set_index("file")[["gray_level", "sharpness"]])
         if args.sheet:
             write_sheet(args.sheet, ladders, score_sets, folder / "rungs")
+        if args.channels:
+            prepared = prepared_films(images, args.params)
+            attributions = [(models, channel_attribution(prepared, models / "gray_level" / "best.pt")) for models in args.models]
     print(f"{len(images)} {source}, {args.steps} steps per ladder")
     record = {"model_sets": []}
     per_set = []
@@ -382,6 +459,10 @@ def main() -> None:
         ensemble = sum(score_sets) / len(score_sets)
         _, record["ensemble"] = report_set(f"ensemble (mean score of the {len(score_sets)} model sets):", ladders, ensemble,
                                            args.light_tone)  # fmt: skip
+    if args.channels:
+        for models, table in attributions:
+            print_attribution(models, table)
+        record["channel_attribution"] = {str(models): table.to_dict("records") for models, table in attributions}
     if args.json:
         args.json.write_text(json.dumps(record, indent=2, default=float) + "\n")
 

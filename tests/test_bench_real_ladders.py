@@ -136,3 +136,46 @@ def test_sheet_of_one_film_has_one_film(ladders_module):
     ladders = pd.DataFrame({"file": ["a.png", "b.png"], "film": "only", "tone": 0.3, "dimension": "gray_level",
                             "kind": "contrast", "step": [0, 1]})  # fmt: skip
     assert ladders_module.sheet_films(ladders) == ["only"]
+
+
+@pytest.fixture(scope="module")
+def detail_checkpoint(tmp_path_factory):
+    """An untrained gray-level-like checkpoint: 64 x 64 whole-image input with the detail channel."""
+    import torch
+
+    from cxrqa.models import CaHDCRGA, save_checkpoint
+    from cxrqa.scoring import InputSpec
+
+    torch.manual_seed(0)
+    spec = InputSpec((64, 64), detail_channel=True)
+    return save_checkpoint(tmp_path_factory.mktemp("model") / "best.pt", CaHDCRGA(train_size=(64, 64), in_chans=2), {}, spec.to_dict())
+
+
+def test_channel_attribution_matches_scoring_and_hybrids(ladders_module, detail_checkpoint):
+    from cxrqa.scoring import Scorer
+
+    rng = np.random.default_rng(1)
+    films = [np.clip(0.5 + 0.2 * rng.standard_normal((128, 128)), 0, 1) for _ in range(3)]
+    table = ladders_module.channel_attribution(films, detail_checkpoint, kinds=("clipping",), severities=(0.0, 0.6))
+    at_zero, at_six = table.set_index("severity").loc[0.0], table.set_index("severity").loc[0.6]
+    # severity 0 leaves the film as it is: no channel changes
+    assert at_zero[["both", "display_only", "detail_only"]].tolist() == pytest.approx([0.0, 0.0, 0.0], abs=1e-6)
+    # the degraded film's change is what scoring the two films gives
+    scorer = Scorer(detail_checkpoint, device="cpu")
+    degrade = ladders_module.KINDS["gray_level"]["clipping"]
+
+    def as_png(x):
+        return np.rint(np.clip(x, 0, 1) * 65535).astype(np.uint16)
+
+    change = scorer.score([as_png(degrade(x, 0.6, None)) for x in films]).scores - scorer.score([as_png(x) for x in films]).scores
+    assert at_six["both"] == pytest.approx(float(change.mean()), abs=1e-5)
+    assert at_six["display_only"] != pytest.approx(at_six["detail_only"], abs=1e-6)
+
+
+def test_channel_attribution_needs_a_detail_channel(ladders_module, tmp_path):
+    from cxrqa.models import CaHDCRGA, save_checkpoint
+    from cxrqa.scoring import InputSpec
+
+    path = save_checkpoint(tmp_path / "best.pt", CaHDCRGA(train_size=(64, 64)), {}, InputSpec((64, 64)).to_dict())
+    with pytest.raises(ValueError, match="no detail channel"):
+        ladders_module.channel_attribution([np.full((64, 64), 0.5)], path)
