@@ -258,11 +258,13 @@ def channel_attribution(images: list[np.ndarray], checkpoint: Path, kinds=("clip
     for kind in kinds:
         for severity in severities:
             degraded = [network_input(KINDS["gray_level"][kind](x, severity, rng)) for x in images]
-            display_only = [np.concatenate([d[:1], u[1:]]) for d, u in zip(degraded, untouched)]
-            detail_only = [np.concatenate([u[:1], d[1:]]) for d, u in zip(degraded, untouched)]
-            rows.append({"kind": kind, "severity": severity,
-                         **{name: float(np.mean(predictor.predict(inputs).scores - base))
-                            for name, inputs in (("both", degraded), ("display_only", display_only), ("detail_only", detail_only))}})  # fmt: skip
+            variants = {
+                "both": degraded,
+                "display_only": [np.concatenate([d[:1], u[1:]]) for d, u in zip(degraded, untouched)],
+                "detail_only": [np.concatenate([u[:1], d[1:]]) for d, u in zip(degraded, untouched)],
+            }
+            changes = {name: float(np.mean(predictor.predict(inputs).scores - base)) for name, inputs in variants.items()}
+            rows.append({"kind": kind, "severity": severity, **changes})
     return pd.DataFrame(rows)
 
 
