@@ -148,6 +148,11 @@ def study_films(raw: Path, processed: Path, base_kind: str, count: int, folder: 
     return paths
 
 
+def png16(x: np.ndarray) -> np.ndarray:
+    """Display values as a rung's 16-bit PNG holds them: clipped to [0, 1], ``round(65535 * x)``."""
+    return np.rint(np.clip(x, 0, 1) * 65535).astype(np.uint16)
+
+
 def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
     """Every rung of every ladder as a 16-bit PNG under ``folder``; returns ``file, film, tone, dimension, kind, step``
     (``tone``: :func:`film_tone` of the untouched film)."""
@@ -159,9 +164,8 @@ def write_ladders(images: list[Path], folder: Path, steps: int) -> pd.DataFrame:
         for dimension, kinds in KINDS.items():
             for kind, degrade in kinds.items():
                 for step in range(steps + 1):
-                    y = np.clip(degrade(x, step / steps, rng), 0, 1)
                     path = folder / f"{film.stem}__{kind}__{step}.png"
-                    Image.fromarray(np.round(y * 65535).astype(np.uint16)).save(path)
+                    Image.fromarray(png16(degrade(x, step / steps, rng))).save(path)
                     rows.append({"file": path.name, "film": film.stem, "tone": tone, "dimension": dimension, "kind": kind,
                                  "step": step})  # fmt: skip
     return pd.DataFrame(rows)
@@ -249,7 +253,7 @@ def channel_attribution(images: list[np.ndarray], checkpoint: Path, kinds=("clip
     predictor = Predictor(read.model, device="cpu")
 
     def network_input(x: np.ndarray):
-        return spec.network_input(as_image(np.rint(np.clip(x, 0, 1) * 65535).astype(np.uint16)))
+        return spec.network_input(as_image(png16(x)))
 
     untouched = [network_input(x) for x in images]
     base = predictor.predict(untouched).scores
@@ -335,8 +339,7 @@ def write_sheet(
     for row, (film, kind) in enumerate(rows):
         for column, step in enumerate(steps):
             axis = axes[row, column]
-            with Image.open(rungs / chosen.loc[(film, kind, step), "file"]) as image:
-                axis.imshow(np.asarray(image, dtype=np.float32) / 65535.0, cmap="gray", vmin=0, vmax=1)
+            axis.imshow(load_image(rungs / chosen.loc[(film, kind, step), "file"])[0].numpy(), cmap="gray", vmin=0, vmax=1)
             axis.set_title(titles.loc[(film, kind), step], fontsize=8)
             axis.set_xticks([])
             axis.set_yticks([])

@@ -138,17 +138,21 @@ def test_sheet_of_one_film_has_one_film(ladders_module):
     assert ladders_module.sheet_films(ladders) == ["only"]
 
 
-@pytest.fixture(scope="module")
-def detail_checkpoint(tmp_path_factory):
-    """An untrained gray-level-like checkpoint: 64 x 64 whole-image input with the detail channel."""
+def _untrained_checkpoint(path, detail_channel: bool):
+    """An untrained checkpoint for 64 x 64 whole-image input, with or without the detail channel."""
     import torch
 
     from cxrqa.models import CaHDCRGA, save_checkpoint
     from cxrqa.scoring import InputSpec
 
     torch.manual_seed(0)
-    spec = InputSpec((64, 64), detail_channel=True)
-    return save_checkpoint(tmp_path_factory.mktemp("model") / "best.pt", CaHDCRGA(train_size=(64, 64), in_chans=2), {}, spec.to_dict())
+    model = CaHDCRGA(train_size=(64, 64), in_chans=2 if detail_channel else 1)
+    return save_checkpoint(path, model, {}, InputSpec((64, 64), detail_channel=detail_channel).to_dict())
+
+
+@pytest.fixture(scope="module")
+def detail_checkpoint(tmp_path_factory):
+    return _untrained_checkpoint(tmp_path_factory.mktemp("model") / "best.pt", detail_channel=True)
 
 
 def test_channel_attribution_matches_scoring_and_hybrids(ladders_module, detail_checkpoint):
@@ -164,18 +168,13 @@ def test_channel_attribution_matches_scoring_and_hybrids(ladders_module, detail_
     scorer = Scorer(detail_checkpoint, device="cpu")
     degrade = ladders_module.KINDS["gray_level"]["clipping"]
 
-    def as_png(x):
-        return np.rint(np.clip(x, 0, 1) * 65535).astype(np.uint16)
-
-    change = scorer.score([as_png(degrade(x, 0.6, None)) for x in films]).scores - scorer.score([as_png(x) for x in films]).scores
+    png16 = ladders_module.png16
+    change = scorer.score([png16(degrade(x, 0.6, None)) for x in films]).scores - scorer.score([png16(x) for x in films]).scores
     assert at_six["both"] == pytest.approx(float(change.mean()), abs=1e-5)
     assert at_six["display_only"] != pytest.approx(at_six["detail_only"], abs=1e-6)
 
 
 def test_channel_attribution_needs_a_detail_channel(ladders_module, tmp_path):
-    from cxrqa.models import CaHDCRGA, save_checkpoint
-    from cxrqa.scoring import InputSpec
-
-    path = save_checkpoint(tmp_path / "best.pt", CaHDCRGA(train_size=(64, 64)), {}, InputSpec((64, 64)).to_dict())
+    path = _untrained_checkpoint(tmp_path / "best.pt", detail_channel=False)
     with pytest.raises(ValueError, match="no detail channel"):
         ladders_module.channel_attribution([np.full((64, 64), 0.5)], path)
