@@ -13,7 +13,8 @@ client keeps per film is a 64-bit key (to skip duplicates and films already in t
 
 A shard whose worker dies is retried by Dask; after ``allowed_failures`` deaths its films are
 retried one by one, so a file that kills its worker on its own ends in ``failures/`` as
-``crashed`` and the audit goes on.
+``crashed`` and the audit goes on. The embedded cluster waits for a dead worker's restart however
+long it takes; one left with no worker that can start ends the audit with :class:`AuditError`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ __all__ = ["AuditError", "AuditSource", "EngineSpec", "RunSummary", "run_audit"]
 INDEX_CHUNK = 128
 #: Tasks of each kind in flight per worker: enough to keep every worker busy, bounded for memory.
 IN_FLIGHT_PER_WORKER = 2
+#: How long the embedded cluster waits for a lost worker to come back before closing its nanny:
+#: longer than any audit, since the nanny itself restarts the worker (see ``_DaskExecutor``).
+LOST_WORKER_TIMEOUT = "365 days"
+#: Seconds between checks, while the client waits on its tasks, that the embedded cluster has a worker.
+WORKER_CHECK_S = 5.0
 
 
 class AuditError(RuntimeError):
@@ -386,9 +392,14 @@ class _DaskExecutor:
         # A worker's death is charged to every task processing on it; with one task per worker
         # thread at a time (saturation 1.0) only the film that killed it is charged, never a
         # bystander queued behind it.
+        # The nanny restarts a worker that died; the embedded cluster must not also give it up
+        # (close its nanny for good) when, after lost-worker-timeout, the restart is still under
+        # way, as it is on a busy machine after a second death in a row: a cluster left without
+        # workers would hold the audit's shards queued forever.
         self._config = dask.config.set({
             "distributed.scheduler.allowed-failures": engine.allowed_failures,
             "distributed.scheduler.worker-saturation": 1.0,
+            "distributed.deploy.lost-worker-timeout": LOST_WORKER_TIMEOUT,
         })  # fmt: skip
         self._config.__enter__()
         self.cluster = None
@@ -406,9 +417,33 @@ class _DaskExecutor:
         return self.client.submit(function, *args, pure=False, retries=0)
 
     def wait_first(self, futures: list) -> list:
+        """The futures done, once at least one is; raises :class:`AuditError` when the embedded
+        cluster has no worker left that could run the others."""
         from distributed import wait
 
-        return list(wait(futures, return_when="FIRST_COMPLETED").done)
+        while True:
+            try:
+                return list(wait(futures, timeout=WORKER_CHECK_S, return_when="FIRST_COMPLETED").done)
+            except TimeoutError:
+                self._check_workers()
+
+    def _check_workers(self) -> None:
+        """Raise :class:`AuditError` when every nanny of the embedded cluster has stopped.
+
+        A nanny restarts its worker after each death and stops only when it cannot (the process
+        does not start); an external scheduler's workers come and go as its owner decides, so
+        only the embedded cluster is checked.
+        """
+        from distributed.core import Status
+
+        if self.cluster is None:
+            return
+        stopped = (Status.closing, Status.closed, Status.failed)
+        if all(nanny.status in stopped for nanny in self.cluster.workers.values()):
+            raise AuditError(
+                f"every worker of the embedded cluster has stopped ({self.engine.workers} started) and none can be "
+                "restarted (see the log above); the shards already scored are kept: run the same command again to go on"
+            )
 
     def warm_up(self, setup: ScoringSetup) -> None:
         """Every worker loads the models now; a worker started later loads them on its first shard."""

@@ -261,6 +261,68 @@ def test_files_that_kill_or_hang_workers_end_in_failures_and_no_identity_leaves(
             assert value.replace("^", " ").encode() not in blob, f"{name} leaked"
 
 
+RESTART_AFTER_ONE_DEATH = '''
+import os
+import time
+from pathlib import Path
+
+import cxrqa.preprocess.pipeline as pipeline
+
+DIED = Path({died!r})
+if DIED.exists() and not hasattr(pipeline, "_restart_preloaded"):  # the worker started after the death
+    pipeline._restart_preloaded = True
+    {on_restart}
+if not hasattr(pipeline, "_unpatched_prepare_image"):
+    pipeline._unpatched_prepare_image = pipeline.prepare_image
+
+
+def prepare_image(task, params):
+    if "dies-once" in str(task.path) and not DIED.exists():
+        DIED.touch()
+        os._exit(17)
+    return pipeline._unpatched_prepare_image(task, params)
+
+
+pipeline.prepare_image = prepare_image
+'''
+
+
+def audit_with_one_worker_death(tmp_path: Path, models: Path, on_restart: str) -> tuple[subprocess.CompletedProcess, Path]:
+    """``cxrqa audit`` of 4 films and one that ends its worker the first time it is read, on one
+    worker whose restart after that death runs ``on_restart`` first."""
+    folder = tmp_path / "archive"
+    write_archive(folder, n_films=4, extras=False)
+    write_film(folder / "2025-01" / "dies-once.dcm", 97)
+    preload = tmp_path / "restart_preload.py"
+    preload.write_text(RESTART_AFTER_ONE_DEATH.format(died=str(tmp_path / "died"), on_restart=on_restart))
+    out = tmp_path / "audit"
+    result = run_cli(
+        ["audit", str(folder), "--models", str(models), "--out", str(out), "--workers", "1", "--shard-size", "2"],
+        env={"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)])},
+    )  # fmt: skip
+    assert (tmp_path / "died").exists()  # the film did end its worker
+    return result, out
+
+
+@pytest.mark.timeout(300)
+def test_a_worker_restarting_slower_than_the_lost_worker_timeout_is_waited_for(models, tmp_path):
+    # Dask's embedded cluster closes a lost worker's nanny when no worker of its name is back
+    # after distributed.deploy.lost-worker-timeout (15 s): on a busy machine a restart can take
+    # that long, and the audit then waited forever on a cluster without workers.
+    result, out = audit_with_one_worker_death(tmp_path, models, on_restart="time.sleep(20)")
+    assert result.returncode == 0, result.stderr
+    assert len(scores(out)) == 5  # the film that ended its worker once is scored on the retry
+    assert not (out / "failures").exists() or failures(out).empty
+
+
+@pytest.mark.timeout(300)
+def test_an_embedded_cluster_left_without_workers_ends_the_audit_with_an_error(models, tmp_path):
+    result, out = audit_with_one_worker_death(tmp_path, models, on_restart="raise RuntimeError('cannot start')")
+    assert result.returncode != 0
+    assert "every worker of the embedded cluster has stopped" in result.stderr
+    assert "run the same command again" in result.stderr
+
+
 def test_a_pacs_audited_over_dicomweb_gives_the_rows_of_its_files(archive, models, orthanc, tmp_path):
     folder, expected = archive
     films = [path for path in sorted(folder.rglob("*.dcm")) if path.parent.name != "other" or path.stem == "noview"]
