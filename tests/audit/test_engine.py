@@ -318,8 +318,8 @@ def test_a_worker_restarting_slower_than_the_lost_worker_timeout_is_waited_for(m
 @pytest.mark.timeout(300)
 def test_an_embedded_cluster_left_without_workers_ends_the_audit_with_an_error(models, tmp_path):
     result, out = audit_with_one_worker_death(tmp_path, models, on_restart="raise RuntimeError('cannot start')")
-    assert result.returncode != 0
-    assert "every worker of the embedded cluster has stopped" in result.stderr
+    assert result.returncode == 1
+    assert "cxrqa audit: error: every worker of the embedded cluster has stopped" in result.stderr
     assert "run the same command again" in result.stderr
 
 
