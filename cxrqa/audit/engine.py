@@ -61,7 +61,7 @@ WORKER_CHECK_S = 5.0
 
 
 class AuditError(RuntimeError):
-    """The audit cannot go on (the store cannot be written, a bug in a shard); it names why."""
+    """The audit cannot go on (the store cannot be written, a bug in a shard, no worker left); it names why."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,8 @@ def run_audit(
     Raises
     ------
     AuditError
-        When a shard fails for a reason that is not one film's (the store cannot be written).
+        When a shard fails for a reason that is not one film's (the store cannot be written), or
+        the embedded cluster has no worker left that can start.
     """
     from cxrqa.progress import progress_bar
 
@@ -391,11 +392,10 @@ class _DaskExecutor:
         self.engine = engine
         # A worker's death is charged to every task processing on it; with one task per worker
         # thread at a time (saturation 1.0) only the film that killed it is charged, never a
-        # bystander queued behind it.
-        # The nanny restarts a worker that died; the embedded cluster must not also give it up
-        # (close its nanny for good) when, after lost-worker-timeout, the restart is still under
-        # way, as it is on a busy machine after a second death in a row: a cluster left without
-        # workers would hold the audit's shards queued forever.
+        # bystander queued behind it. The nanny restarts a worker that died; the embedded cluster
+        # must not also give it up (close its nanny for good) when, after lost-worker-timeout,
+        # the restart is still under way, as it is on a busy machine after a second death in a
+        # row: a cluster left without workers would hold the audit's shards queued for ever.
         self._config = dask.config.set({
             "distributed.scheduler.allowed-failures": engine.allowed_failures,
             "distributed.scheduler.worker-saturation": 1.0,
