@@ -306,9 +306,9 @@ def audit_with_one_worker_death(tmp_path: Path, models: Path, on_restart: str) -
 
 @pytest.mark.timeout(300)
 def test_a_worker_restarting_slower_than_the_lost_worker_timeout_is_waited_for(models, tmp_path):
-    # Dask's embedded cluster closes a lost worker's nanny when no worker of its name is back
-    # after distributed.deploy.lost-worker-timeout (15 s): on a busy machine a restart can take
-    # that long, and the audit then waited forever on a cluster without workers.
+    # By default Dask's LocalCluster closes a lost worker's nanny when no worker of its name is
+    # back after distributed.deploy.lost-worker-timeout (15 s); this restart takes longer, as a
+    # restart can on a busy machine.
     result, out = audit_with_one_worker_death(tmp_path, models, on_restart="time.sleep(20)")
     assert result.returncode == 0, result.stderr
     assert len(scores(out)) == 5  # the film that ended its worker once is scored on the retry
@@ -317,7 +317,7 @@ def test_a_worker_restarting_slower_than_the_lost_worker_timeout_is_waited_for(m
 
 @pytest.mark.timeout(300)
 def test_an_embedded_cluster_left_without_workers_ends_the_audit_with_an_error(models, tmp_path):
-    result, out = audit_with_one_worker_death(tmp_path, models, on_restart="raise RuntimeError('cannot start')")
+    result, _ = audit_with_one_worker_death(tmp_path, models, on_restart="raise RuntimeError('cannot start')")
     assert result.returncode == 1
     assert "cxrqa audit: error: every worker of the embedded cluster has stopped" in result.stderr
     assert "run the same command again" in result.stderr
