@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -211,25 +212,42 @@ def test_a_run_killed_at_any_point_and_rerun_ends_with_the_uninterrupted_rows(mo
     assert not list(out.rglob(".*.tmp"))
 
 
-KILLER = '''
+PREPARE_IMAGE_PRELOAD = '''
 import os
 import time
+from pathlib import Path
+
 import cxrqa.preprocess.pipeline as pipeline
 
 if not hasattr(pipeline, "_unpatched_prepare_image"):  # Dask may run a preload more than once
     pipeline._unpatched_prepare_image = pipeline.prepare_image
+{on_start}
 
 
 def prepare_image(task, params):
-    if "killer" in str(task.path):
-        os._exit(17)  # a decoder crash: the worker process dies
-    if "sleeper" in str(task.path):
-        time.sleep(3600)  # a decoder that hangs
+{on_read}
     return pipeline._unpatched_prepare_image(task, params)
 
 
 pipeline.prepare_image = prepare_image
 '''
+
+
+def worker_preload(on_read: str, on_start: str = "") -> str:
+    """The source of a Dask worker preload: ``on_start`` runs once when the worker process starts,
+    ``on_read`` before each film is prepared (``task.path`` is the film)."""
+    def body(code: str) -> str:
+        return textwrap.indent(textwrap.dedent(code).strip(), "    ")
+
+    return PREPARE_IMAGE_PRELOAD.format(on_start=body(on_start), on_read=body(on_read))
+
+
+KILLER = worker_preload(on_read="""
+    if "killer" in str(task.path):
+        os._exit(17)  # a decoder crash: the worker process dies
+    if "sleeper" in str(task.path):
+        time.sleep(3600)  # a decoder that hangs
+""")
 
 
 def test_files_that_kill_or_hang_workers_end_in_failures_and_no_identity_leaves(archive, models, tmp_path):
@@ -261,32 +279,6 @@ def test_files_that_kill_or_hang_workers_end_in_failures_and_no_identity_leaves(
             assert value.replace("^", " ").encode() not in blob, f"{name} leaked"
 
 
-RESTART_AFTER_ONE_DEATH = '''
-import os
-import time
-from pathlib import Path
-
-import cxrqa.preprocess.pipeline as pipeline
-
-DIED = Path({died!r})
-if DIED.exists() and not hasattr(pipeline, "_restart_preloaded"):  # the worker started after the death
-    pipeline._restart_preloaded = True
-    {on_restart}
-if not hasattr(pipeline, "_unpatched_prepare_image"):
-    pipeline._unpatched_prepare_image = pipeline.prepare_image
-
-
-def prepare_image(task, params):
-    if "dies-once" in str(task.path) and not DIED.exists():
-        DIED.touch()
-        os._exit(17)
-    return pipeline._unpatched_prepare_image(task, params)
-
-
-pipeline.prepare_image = prepare_image
-'''
-
-
 def audit_with_one_worker_death(tmp_path: Path, models: Path, on_restart: str) -> tuple[subprocess.CompletedProcess, Path]:
     """``cxrqa audit`` of 4 films and one that ends its worker the first time it is read, on one
     worker whose restart after that death runs ``on_restart`` first."""
@@ -294,13 +286,24 @@ def audit_with_one_worker_death(tmp_path: Path, models: Path, on_restart: str) -
     write_archive(folder, n_films=4, extras=False)
     write_film(folder / "2025-01" / "dies-once.dcm", 97)
     preload = tmp_path / "restart_preload.py"
-    preload.write_text(RESTART_AFTER_ONE_DEATH.format(died=str(tmp_path / "died"), on_restart=on_restart))
+    died = tmp_path / "died"
+    preload.write_text(worker_preload(
+        on_start=f"""
+            if Path({str(died)!r}).exists():  # the worker started after the death
+                {on_restart}
+        """,
+        on_read=f"""
+            if "dies-once" in str(task.path) and not Path({str(died)!r}).exists():
+                Path({str(died)!r}).touch()
+                os._exit(17)
+        """,
+    ))  # fmt: skip
     out = tmp_path / "audit"
     result = run_cli(
         ["audit", str(folder), "--models", str(models), "--out", str(out), "--workers", "1", "--shard-size", "2"],
         env={"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)])},
     )  # fmt: skip
-    assert (tmp_path / "died").exists()  # the film did end its worker
+    assert died.exists()  # the film did end its worker
     return result, out
 
 
