@@ -12,7 +12,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from cxrqa.cli_options import CommandFailed
 from cxrqa.config import ConfigError
 
 #: ``(command name, module with register(subparsers))``, in the order --help lists them.
@@ -59,9 +58,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ValueError, FileNotFoundError) as error:
         print(f"cxrqa {args.command}: error: {error}", file=sys.stderr)
         return 2
-    except CommandFailed as error:
-        print(f"cxrqa {args.command}: error: {error}", file=sys.stderr)
-        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,5 +1,4 @@
-"""Options that every ``cxrqa`` subcommand spells the same way, and the error a command raises
-when it cannot finish.
+"""Options that every ``cxrqa`` subcommand spells the same way.
 
 ``--params FILE`` names the parameter file; ``--no-progress`` hides progress bars (``--quiet`` is
 accepted as the same flag, which the DVC stages of ``preprocess`` and ``baselines`` use).
@@ -12,15 +11,7 @@ from pathlib import Path
 
 from cxrqa.config import DEFAULT_PARAMS
 
-__all__ = ["CommandFailed", "add_params_option", "add_progress_option"]
-
-
-class CommandFailed(RuntimeError):
-    """A command started but cannot finish (a notebook raised, an audit lost its workers).
-
-    ``cxrqa`` prints the message as one error line and exits with status 1; bad input (a
-    :class:`ValueError`, a missing file) exits with status 2.
-    """
+__all__ = ["add_params_option", "add_progress_option"]
 
 
 def add_params_option(parser: argparse.ArgumentParser, *sections: str, default: str | Path | None = DEFAULT_PARAMS) -> None:

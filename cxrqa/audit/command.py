@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import sys
 from pathlib import Path
 
 from cxrqa.cli_options import add_params_option, add_progress_option
@@ -51,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa audit``."""
-    from cxrqa.audit.engine import AuditSource, EngineSpec, run_audit
+    from cxrqa.audit.engine import AuditError, AuditSource, EngineSpec, run_audit
     from cxrqa.io.pool import worker_count
 
     for source in args.sources:
@@ -70,7 +71,11 @@ def run(args: argparse.Namespace) -> int:
         http_retries=params.http_retries,
         http_backoff_s=params.http_backoff_s,
     )
-    summary = run_audit(args.sources, setup, engine, shard_size=params.shard_size, progress=not args.no_progress)
+    try:
+        summary = run_audit(args.sources, setup, engine, shard_size=params.shard_size, progress=not args.no_progress)
+    except AuditError as error:
+        print(f"cxrqa audit: error: {error}", file=sys.stderr)
+        return 1
     counts = summary.as_dict()
     print(
         f"cxrqa audit: {counts['seen']} files seen, {counts['scored']} scored, "

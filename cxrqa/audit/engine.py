@@ -44,7 +44,6 @@ from cxrqa.audit.shard import (
     warm_up,
 )
 from cxrqa.audit.store import contains, done_keys, film_key, remove_partial_files, write_failures, write_run_json
-from cxrqa.cli_options import CommandFailed
 from cxrqa.io.errors import REASONS
 from cxrqa.io.inputs import walk_inputs
 
@@ -61,7 +60,7 @@ LOST_WORKER_TIMEOUT = "365 days"
 WORKER_CHECK_S = 5.0
 
 
-class AuditError(CommandFailed):
+class AuditError(RuntimeError):
     """The audit cannot go on (the store cannot be written, a bug in a shard, no worker left); it names why."""
 
 

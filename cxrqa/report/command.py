@@ -83,7 +83,7 @@ def _plain(value: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
-    from cxrqa.report.runner import read_parameters, resolve_parameters, run_notebook
+    from cxrqa.report.runner import NotebookFailed, read_parameters, resolve_parameters, run_notebook
 
     declared = read_parameters(args.notebook)
     overrides = parse_overrides(args.parameter)
@@ -92,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
         overrides.setdefault("out", str(args.out))
     values = resolve_parameters(declared, section, overrides, notebook=str(args.notebook))
     start = time.perf_counter()
-    ipynb, html = run_notebook(args.notebook, args.out, values, kernel_name=args.kernel)
+    try:
+        ipynb, html = run_notebook(args.notebook, args.out, values, kernel_name=args.kernel)
+    except NotebookFailed as error:
+        print(f"cxrqa report: error: {error}")
+        return 1
     print(f"{args.notebook} -> {ipynb}, {html} ({time.perf_counter() - start:.1f} s)")
     return 0
 

@@ -27,8 +27,6 @@ from typing import Any
 
 import nbformat
 
-from cxrqa.cli_options import CommandFailed
-
 __all__ = [
     "NotebookFailed",
     "read_parameters",
@@ -46,7 +44,7 @@ _KERNEL_FILE = re.compile(r"/tmp/ipykernel_\d+/\d+\.py")
 _TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
-class NotebookFailed(CommandFailed):
+class NotebookFailed(RuntimeError):
     """A notebook raised while executing; the partly executed notebook was kept."""
 
 

@@ -136,14 +136,3 @@ def test_cli_fails_on_unknown_parameter(tmp_path):
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 2 and "unknown parameter(s) fial" in result.stderr
-
-
-def test_a_notebook_that_fails_is_one_error_line_and_exit_status_1(tmp_path, capsys):
-    from cxrqa.cli import main
-
-    source = tmp_path / "demo.py"
-    source.write_text(DEMO)
-    status = main(["report", "--notebook", str(source), "--out", str(tmp_path / "f"), "-p", "out=x", "-p", "fail=true"])
-    assert status == 1
-    error = capsys.readouterr().err
-    assert error.startswith("cxrqa report: error: ") and "asked to fail" in error
