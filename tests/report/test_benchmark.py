@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -196,17 +195,15 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _run(study, out: Path, ablations: Path) -> float:
+def _run(study, out: Path, ablations: Path) -> None:
     parameters = {key: str(study[key]) for key in ("ratings", "acceptability", "splits", "predictions", "baselines")}
     parameters |= {"out": str(out), "metrics": str(out / "metrics" / "benchmark.json"), "ablations": str(ablations), "n_resamples": 500, "n_features": 2}
-    start = time.perf_counter()
     run_notebook(ROOT / "notebooks" / "benchmark.py", out, parameters, cwd=ROOT)
-    return time.perf_counter() - start
 
 
-def test_notebook_writes_everything_reruns_identically_and_is_fast(study, ablation_dir, tmp_path):
+def test_notebook_writes_everything_and_reruns_identically(study, ablation_dir, tmp_path):
     out = tmp_path / "reports"
-    seconds = _run(study, out, ablation_dir)
+    _run(study, out, ablation_dir)
     for suffix in (".png", ".svg"):
         assert (out / "figures" / "benchmark" / f"methods_forest{suffix}").stat().st_size > 1000
     for table in ("methods", "reader_agreement", "human_ceiling", "delong", "chosen_features"):
@@ -227,7 +224,6 @@ def test_notebook_writes_everything_reruns_identically_and_is_fast(study, ablati
     after = _tree(out)
     assert before.keys() == after.keys()
     assert [path for path in before if before[path] != after[path]] == []
-    assert seconds < 30
 
 
 def test_notebook_says_so_when_there_are_no_ablations(study, tmp_path):
