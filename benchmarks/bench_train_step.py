@@ -7,12 +7,18 @@ Adam step, schedule step) of the ``params.yaml`` model with the paper's L_alpha 
 optimiser (``model.optim``), as :func:`cxrqa.train.loop.train_dimension` runs them, on a batch of
 ``model.train_size`` inputs, for the four combinations of BatchNorm on/off and
 channels_last/NCHW; the ratio of each to the default (BatchNorm, channels_last); and the seconds
-per validation tile in eval mode for comparison.
+per validation tile in eval mode for comparison. With ``--compile``, the default variant is also
+timed with its model wrapped by :func:`torch.compile` (Inductor; needs a C++ compiler), and the
+seconds of its first step, which compiles the forward and backward graphs, are printed apart
+(Inductor reuses what an earlier run left in its cache; ``TORCHINDUCTOR_FORCE_DISABLE_CACHES=1``
+times a cold compile, as a fresh machine has it).
+Training does not compile: DECISIONS.md (twenty-first session) says what the real loop gains and
+why it was not taken.
 
 Variants are timed in interleaved rounds (median and best reported), so that load from other
 processes hits every variant alike. Numbers are printed, never asserted.
 
-Run: ``python benchmarks/bench_train_step.py [--rounds 5] [--threads 2] [--batch 8]``.
+Run: ``python benchmarks/bench_train_step.py [--rounds 5] [--threads 2] [--batch 8] [--compile]``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from _timing import interleaved_times  # benchmarks/_timing.py, beside this scri
 #: Initial bias of the score layers (the middle of the 1-10 scale; training uses the training MOS mean).
 INIT_SCORE = 5.5
 
+#: Name of the ``--compile`` variant: the default one, its model wrapped by torch.compile.
+COMPILED = "batchnorm, channels_last, torch.compile"
+
 VARIANTS = (
     ("batchnorm, channels_last (default)", True, True),
     ("batchnorm, NCHW", True, False),
@@ -40,8 +49,9 @@ VARIANTS = (
 )
 
 
-def make_step(model_params, batch_norm: bool, channels_last: bool, batch: int):
-    """A no-argument callable running one training step of a fresh seeded model."""
+def make_step(model_params, batch_norm: bool, channels_last: bool, batch: int, compiled: bool = False):
+    """A no-argument callable running one training step of a fresh seeded model (its forward
+    pass through :func:`torch.compile` when ``compiled``)."""
     torch.manual_seed(0)
     model = build_model(model_params, init_score=INIT_SCORE)
     if batch_norm:
@@ -52,9 +62,10 @@ def make_step(model_params, batch_norm: bool, channels_last: bool, batch: int):
     optimizer, scheduler = build_optimizer(model, model_params)
     images = torch.randn(batch, 1, *model_params.train_size).contiguous(memory_format=memory_format)
     targets = torch.full((batch,), 5.0)
+    forward = torch.compile(model) if compiled else model
 
     def step() -> None:
-        out = model(images)
+        out = forward(images)
         loss = loss_fn(out.score.float(), out.side_scores.float(), targets).total
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -81,10 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=8, help="images per step (train.batch_size)")
     parser.add_argument("--params", default=str(DEFAULT_PARAMS))
+    parser.add_argument("--compile", action="store_true", help="also time the default variant compiled by torch.compile")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     model_params = load_section(args.params, "model")
     steps = {name: make_step(model_params, bn, cl, args.batch) for name, bn, cl in VARIANTS}
+    if args.compile:
+        compiled = make_step(model_params, True, True, args.batch, compiled=True)
+        started = time.perf_counter()
+        compiled()
+        print(f"torch.compile: first step (compiling forward and backward) {time.perf_counter() - started:.1f} s")
+        steps[COMPILED] = compiled
     times = interleaved_times(steps, args.rounds)
     h, w = model_params.train_size
     print(f"training step, batch {args.batch} at {h} x {w}, {args.threads} threads, {args.rounds} rounds")
