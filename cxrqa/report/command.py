@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         ipynb, html = run_notebook(args.notebook, args.out, values, kernel_name=args.kernel)
     except NotebookFailed as error:
-        print(f"cxrqa report: error: {error}")
+        print(f"cxrqa report: error: {error}", file=sys.stderr)
         return 1
     print(f"{args.notebook} -> {ipynb}, {html} ({time.perf_counter() - start:.1f} s)")
     return 0

@@ -136,3 +136,15 @@ def test_cli_fails_on_unknown_parameter(tmp_path):
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 2 and "unknown parameter(s) fial" in result.stderr
+
+
+def test_cli_names_a_failed_notebook_on_stderr_and_exits_1(tmp_path):
+    source = tmp_path / "demo.py"
+    source.write_text(DEMO)
+    result = subprocess.run(
+        [sys.executable, "-m", "cxrqa.cli", "report", "--notebook", str(source), "--out", str(tmp_path), "--params", str(ROOT / "params.yaml"), "-p", "fail=true"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "cxrqa report: error:" in result.stderr and "asked to fail" in result.stderr
+    assert "error" not in result.stdout
