@@ -128,23 +128,23 @@ def test_rerun_is_byte_identical_and_failure_keeps_the_notebook(tmp_path):
     assert "jp-InputArea-editor" not in page.split("</style>")[-1]  # and no code input
 
 
-def test_cli_fails_on_unknown_parameter(tmp_path):
+def _report_demo(tmp_path, parameter: str) -> subprocess.CompletedProcess:
+    """``cxrqa report`` run on the demo notebook with one ``-p`` override."""
     source = tmp_path / "demo.py"
     source.write_text(DEMO)
-    result = subprocess.run(
-        [sys.executable, "-m", "cxrqa.cli", "report", "--notebook", str(source), "--out", str(tmp_path), "--params", str(ROOT / "params.yaml"), "-p", "fial=true"],
+    return subprocess.run(
+        [sys.executable, "-m", "cxrqa.cli", "report", "--notebook", str(source), "--out", str(tmp_path), "--params", str(ROOT / "params.yaml"), "-p", parameter],
         capture_output=True, text=True, cwd=tmp_path,
     )
+
+
+def test_cli_fails_on_unknown_parameter(tmp_path):
+    result = _report_demo(tmp_path, "fial=true")
     assert result.returncode == 2 and "unknown parameter(s) fial" in result.stderr
 
 
 def test_cli_names_a_failed_notebook_on_stderr_and_exits_1(tmp_path):
-    source = tmp_path / "demo.py"
-    source.write_text(DEMO)
-    result = subprocess.run(
-        [sys.executable, "-m", "cxrqa.cli", "report", "--notebook", str(source), "--out", str(tmp_path), "--params", str(ROOT / "params.yaml"), "-p", "fail=true"],
-        capture_output=True, text=True, cwd=tmp_path,
-    )
+    result = _report_demo(tmp_path, "fail=true")
     assert result.returncode == 1
     assert "cxrqa report: error:" in result.stderr and "asked to fail" in result.stderr
     assert "error" not in result.stdout
