@@ -124,14 +124,14 @@ def test_a_rerun_changes_no_byte(report, tmp_path):
     audit_dir, out = report
     before = _tree(out)
     result = _report(audit_dir, out)
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     after = _tree(out)
     assert before.keys() == after.keys() and [path for path in before if before[path] != after[path]] == []
 
 
 def test_a_folder_that_is_not_an_audit_is_refused_with_the_reason(tmp_path):
     result = _report(tmp_path, tmp_path / "out")
-    assert result.returncode != 0 and "not an audit folder" in result.stdout
+    assert result.returncode != 0 and "not an audit folder" in result.stderr
 
 
 def test_the_report_takes_its_defaults_from_the_audit_section_and_checks_overrides():

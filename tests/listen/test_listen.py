@@ -340,7 +340,7 @@ def test_the_audit_report_reads_a_folder_the_listener_wrote(listener, tmp_path):
     report = subprocess.run([*CXRQA, "report", "--notebook", str(Path(__file__).parents[2] / "notebooks" / "audit.py"),
                              "-p", f"audit_dir={listener.out}", "--out", str(tmp_path / "report")],
                             capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])  # fmt: skip
-    assert report.returncode == 0, report.stdout[-3000:]
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
     files = pd.read_csv(tmp_path / "report" / "tables" / "audit" / "files.csv", keep_default_na=False)
     assert files[["outcome", "reason", "files"]].values.tolist() == [["scored", "", 6], ["skipped", "view_position", 1]]
     page = (tmp_path / "report" / "html" / "audit.html").read_text()
