@@ -287,14 +287,15 @@ def audit_with_one_worker_death(tmp_path: Path, models: Path, on_restart: str) -
     write_film(folder / "2025-01" / "dies-once.dcm", 97)
     preload = tmp_path / "restart_preload.py"
     died = tmp_path / "died"
+    died_in_preload = f"Path({str(died)!r})"  # the same marker file, as the preload's source names it
     preload.write_text(worker_preload(
         on_start=f"""
-            if Path({str(died)!r}).exists():  # the worker started after the death
+            if {died_in_preload}.exists():  # the worker started after the death
                 {on_restart}
         """,
         on_read=f"""
-            if "dies-once" in str(task.path) and not Path({str(died)!r}).exists():
-                Path({str(died)!r}).touch()
+            if "dies-once" in str(task.path) and not {died_in_preload}.exists():
+                {died_in_preload}.touch()
                 os._exit(17)
         """,
     ))  # fmt: skip
