@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from cxrqa.cli_errors import CommandFailed
 from cxrqa.config import ConfigError
 
 #: ``(command name, module with register(subparsers))``, in the order --help lists them.
@@ -55,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except CommandFailed as error:
+        print(f"cxrqa {args.command}: error: {error}", file=sys.stderr)
+        return 1
     except (ConfigError, ValueError, FileNotFoundError) as error:
         print(f"cxrqa {args.command}: error: {error}", file=sys.stderr)
         return 2

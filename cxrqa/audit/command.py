@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import sys
 from pathlib import Path
 
 from cxrqa.cli_options import add_params_option, add_progress_option
@@ -52,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``cxrqa audit``."""
-    from cxrqa.audit.engine import AuditError, AuditSource, EngineSpec, run_audit
+    from cxrqa.audit.engine import AuditSource, EngineSpec, run_audit
     from cxrqa.io.pool import worker_count
 
     for source in args.sources:
@@ -71,11 +70,7 @@ def run(args: argparse.Namespace) -> int:
         http_retries=params.http_retries,
         http_backoff_s=params.http_backoff_s,
     )
-    try:
-        summary = run_audit(args.sources, setup, engine, shard_size=params.shard_size, progress=not args.no_progress)
-    except AuditError as error:
-        print(f"cxrqa audit: error: {error}", file=sys.stderr)
-        return 1
+    summary = run_audit(args.sources, setup, engine, shard_size=params.shard_size, progress=not args.no_progress)
     counts = summary.as_dict()
     print(
         f"cxrqa audit: {counts['seen']} files seen, {counts['scored']} scored, "

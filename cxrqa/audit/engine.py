@@ -44,6 +44,7 @@ from cxrqa.audit.shard import (
     warm_up,
 )
 from cxrqa.audit.store import contains, done_keys, film_key, remove_partial_files, write_failures, write_run_json
+from cxrqa.cli_errors import CommandFailed
 from cxrqa.io.errors import REASONS
 from cxrqa.io.inputs import walk_inputs
 
@@ -60,7 +61,7 @@ LOST_WORKER_TIMEOUT = "365 days"
 WORKER_CHECK_S = 5.0
 
 
-class AuditError(RuntimeError):
+class AuditError(CommandFailed):
     """The audit cannot go on (the store cannot be written, a bug in a shard, no worker left); it names why."""
 
 

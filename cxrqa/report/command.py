@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -84,7 +83,7 @@ def _plain(value: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
-    from cxrqa.report.runner import NotebookFailed, read_parameters, resolve_parameters, run_notebook
+    from cxrqa.report.runner import read_parameters, resolve_parameters, run_notebook
 
     declared = read_parameters(args.notebook)
     overrides = parse_overrides(args.parameter)
@@ -93,11 +92,7 @@ def run(args: argparse.Namespace) -> int:
         overrides.setdefault("out", str(args.out))
     values = resolve_parameters(declared, section, overrides, notebook=str(args.notebook))
     start = time.perf_counter()
-    try:
-        ipynb, html = run_notebook(args.notebook, args.out, values, kernel_name=args.kernel)
-    except NotebookFailed as error:
-        print(f"cxrqa report: error: {error}", file=sys.stderr)
-        return 1
+    ipynb, html = run_notebook(args.notebook, args.out, values, kernel_name=args.kernel)
     print(f"{args.notebook} -> {ipynb}, {html} ({time.perf_counter() - start:.1f} s)")
     return 0
 

@@ -27,6 +27,8 @@ from typing import Any
 
 import nbformat
 
+from cxrqa.cli_errors import CommandFailed
+
 __all__ = [
     "NotebookFailed",
     "read_parameters",
@@ -44,7 +46,7 @@ _KERNEL_FILE = re.compile(r"/tmp/ipykernel_\d+/\d+\.py")
 _TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
-class NotebookFailed(RuntimeError):
+class NotebookFailed(CommandFailed):
     """A notebook raised while executing; the partly executed notebook was kept."""
 
 
