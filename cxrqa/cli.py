@@ -56,12 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except CommandFailed as error:
+    except (CommandFailed, ConfigError, ValueError, FileNotFoundError) as error:
         print(f"cxrqa {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    except (ConfigError, ValueError, FileNotFoundError) as error:
-        print(f"cxrqa {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        # 1: the command could not finish; 2: bad input found before any work started.
+        return 1 if isinstance(error, CommandFailed) else 2
 
 
 if __name__ == "__main__":  # pragma: no cover
